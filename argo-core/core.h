@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * argo-core internals shared between its source files.
+ */
+#ifndef _ARGO_CORE_CORE_H
+#define _ARGO_CORE_CORE_H
+
+#include <linux/list.h>
+#include <linux/workqueue.h>
+#include <linux/argo.h>
+#include <argo/ring_buf.h>
+
+#include "mech.h"
+
+/**
+ * struct argo_ring - a registered ring (opaque to clients)
+ * @node: on argo_rings, RCU-protected for the interrupt handler
+ * @shared: the ring as the hypervisor sees it (header, then data)
+ * @len: data area length (the hypervisor does not store it in the ring)
+ * @npages: pages backing @shared
+ * @port: local port
+ * @partner: partner domid or ARGO_DOMID_ANY
+ * @params: what the client asked for (callback, private data)
+ * @rx_work: runs the client's rx callback in process context
+ * @cur: the message found by the last argo_ring_peek()
+ * @cur_valid: @cur describes the message at the read index
+ * @consumed: a message was consumed since the last notify
+ * @broken: the ring's indexes or a header were found corrupt
+ */
+struct argo_ring {
+	struct list_head node;
+	struct xen_argo_ring *shared;
+	u32 len;
+	u32 npages;
+	u32 port;
+	u16 partner;
+	struct argo_ring_params params;
+	struct work_struct rx_work;
+	struct argo_rb_msg cur;
+	bool cur_valid;
+	bool consumed;
+	bool broken;
+};
+
+extern const struct argo_mech *argo_mech;
+extern struct workqueue_struct *argo_wq;
+
+void argo_rings_kick(void);
+void argo_rings_assert_empty(void);
+
+#endif /* _ARGO_CORE_CORE_H */

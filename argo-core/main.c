@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * argo-core: module lifecycle, the Argo probe, the domain's identity and
+ * the one VIRQ_ARGO interrupt shared by every ring.
+ */
+#define pr_fmt(fmt) "argo-core: " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/interrupt.h>
+#include <linux/slab.h>
+#include <xen/xen.h>
+#include <xen/events.h>
+#include <xen/xenbus.h>
+
+#include "core.h"
+
+const struct argo_mech *argo_mech;
+struct workqueue_struct *argo_wq;
+
+static int argo_domid = -1;
+static int argo_virq_irq = -1;
+
+/**
+ * argo_own_domid() - this domain's id, as other domains address it
+ *
+ * Return: the domid (0 in dom0).  argo-core refuses to load when it cannot
+ * learn it, so the value is always valid while a client can call this.
+ */
+int argo_own_domid(void)
+{
+	return argo_domid;
+}
+EXPORT_SYMBOL_GPL(argo_own_domid);
+
+static int argo_read_domid(void)
+{
+	unsigned int id;
+	char *s;
+	int err;
+
+	if (xen_initial_domain())
+		return 0;
+	s = xenbus_read(XBT_NIL, "domid", "", NULL);
+	if (IS_ERR(s))
+		return PTR_ERR(s);
+	err = kstrtouint(s, 10, &id);
+	kfree(s);
+	if (err)
+		return err;
+	if (id >= ARGO_DOMID_ANY)
+		return -ERANGE;
+	return id;
+}
+
+/*
+ * Turn the probe's answer into the one line an administrator needs.  The
+ * errno is kept (ENOSYS aside, which module loaders would misreport as a
+ * missing system call) so scripts can tell the cases apart.
+ */
+static int argo_explain_probe(int err)
+{
+	switch (err) {
+	case 0:
+		return 0;
+	case -ENOSYS:
+		pr_err("hypervisor built without CONFIG_ARGO: Argo is unavailable\n");
+		return -ENODEV;
+	case -EOPNOTSUPP:
+		pr_err("Argo is disabled in the hypervisor: boot Xen with argo=1\n");
+		return err;
+	case -ENODEV:
+	case -EPERM:
+	case -EACCES:
+		pr_err("Argo denied to this domain by XSM policy (error %d)\n",
+		       err);
+		return err;
+	default:
+		pr_err("Argo probe failed with unexpected error %d\n", err);
+		return err;
+	}
+}
+
+static irqreturn_t argo_virq_handler(int irq, void *dev_id)
+{
+	/* Hard IRQ: only look for rings with data and schedule their work. */
+	argo_rings_kick();
+	return IRQ_HANDLED;
+}
+
+static int __init argo_core_init(void)
+{
+	int err;
+
+	argo_mech = &argo_mech_xen;
+	if (!argo_mech->available()) {
+		pr_err("not running on Xen: Argo is unavailable\n");
+		return -ENODEV;
+	}
+	err = argo_explain_probe(argo_mech->probe());
+	if (err)
+		return err;
+
+	argo_domid = argo_read_domid();
+	if (argo_domid < 0) {
+		pr_err("cannot read this domain's id from xenstore (error %d)\n",
+		       argo_domid);
+		return argo_domid;
+	}
+
+	argo_wq = alloc_workqueue("argo", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	if (!argo_wq)
+		return -ENOMEM;
+
+	err = bind_virq_to_irqhandler(XEN_VIRQ_ARGO, 0, argo_virq_handler, 0,
+				      "argo", NULL);
+	if (err < 0) {
+		pr_err("cannot bind VIRQ_ARGO (error %d)\n", err);
+		destroy_workqueue(argo_wq);
+		return err;
+	}
+	argo_virq_irq = err;
+
+	pr_info("Argo available: domain %d, mechanism %s\n", argo_domid,
+		argo_mech->name);
+	return 0;
+}
+
+static void __exit argo_core_exit(void)
+{
+	/* Clients hold module references, so every ring is gone by now. */
+	argo_rings_assert_empty();
+	unbind_from_irqhandler(argo_virq_irq, NULL);
+	destroy_workqueue(argo_wq);
+	pr_info("unloaded\n");
+}
+
+module_init(argo_core_init);
+module_exit(argo_core_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Argo transport library for Xen guests");

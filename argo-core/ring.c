@@ -1,0 +1,374 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Ring lifecycle and the receive side.
+ *
+ * Rings live on one list.  Creation and destruction take argo_rings_lock
+ * (a mutex: both issue hypercalls and may sleep); the VIRQ handler walks
+ * the list under RCU and only queues work, so a ring is unlinked, an RCU
+ * grace period passes and its work is cancelled before its memory goes.
+ * The pages are freed only after the hypervisor confirmed unregistration:
+ * until then it may still write into them.
+ */
+#define pr_fmt(fmt) "argo-core: " fmt
+
+#include <linux/kernel.h>
+#include <linux/export.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/rculist.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <xen/page.h>
+
+#include "core.h"
+
+/* Ports handed out for ARGO_PORT_ANY: the upper half of the port space. */
+#define ARGO_EPHEMERAL_FIRST	0x80000000U
+
+static DEFINE_MUTEX(argo_rings_lock);
+static LIST_HEAD(argo_rings);
+static u32 argo_next_port = ARGO_EPHEMERAL_FIRST;
+
+/* Must hold argo_rings_lock. */
+static struct argo_ring *argo_ring_find(u32 port, u16 partner)
+{
+	struct argo_ring *r;
+
+	list_for_each_entry(r, &argo_rings, node)
+		if (r->port == port && r->partner == partner)
+			return r;
+	return NULL;
+}
+
+/* Must hold argo_rings_lock. */
+static u32 argo_alloc_port(u16 partner)
+{
+	u32 tries;
+
+	for (tries = 0; tries < XEN_ARGO_MAX_RINGS_PER_DOMAIN + 1; tries++) {
+		u32 port = argo_next_port++;
+
+		if (argo_next_port == 0)
+			argo_next_port = ARGO_EPHEMERAL_FIRST;
+		if (!argo_ring_find(port, partner))
+			return port;
+	}
+	return ARGO_PORT_ANY;	/* unreachable: fewer rings than tries */
+}
+
+static int argo_ring_register(struct argo_ring *r, unsigned int flags)
+{
+	struct xen_argo_register_ring reg = {
+		.aport = r->port,
+		.partner_id = r->partner,
+		.len = r->len,
+	};
+	__u64 *gfns;
+	u32 i;
+	int err;
+
+	gfns = kvmalloc_array(r->npages, sizeof(*gfns), GFP_KERNEL);
+	if (!gfns)
+		return -ENOMEM;
+	for (i = 0; i < r->npages; i++)
+		gfns[i] = xen_page_to_gfn(vmalloc_to_page((u8 *)r->shared +
+							  i * PAGE_SIZE));
+	err = argo_mech->register_ring(&reg, gfns, r->npages, flags);
+	kvfree(gfns);
+	return err;
+}
+
+static int argo_ring_unregister(struct argo_ring *r)
+{
+	struct xen_argo_unregister_ring unreg = {
+		.aport = r->port,
+		.partner_id = r->partner,
+	};
+
+	return argo_mech->unregister_ring(&unreg);
+}
+
+static void argo_ring_rx_work(struct work_struct *work)
+{
+	struct argo_ring *r = container_of(work, struct argo_ring, rx_work);
+
+	if (r->params.rx)
+		r->params.rx(r, r->params.priv);
+	/* Release senders that waited for the space just freed. */
+	if (r->consumed) {
+		r->consumed = false;
+		argo_notify();
+	}
+}
+
+static bool argo_ring_has_data(const struct argo_ring *r)
+{
+	return READ_ONCE(r->shared->tx_ptr) != READ_ONCE(r->shared->rx_ptr);
+}
+
+/*
+ * Called from the VIRQ handler (hard IRQ).  The interrupt does not say
+ * which ring received data, so check each one cheaply.
+ */
+void argo_rings_kick(void)
+{
+	struct argo_ring *r;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(r, &argo_rings, node)
+		if (argo_ring_has_data(r))
+			queue_work(argo_wq, &r->rx_work);
+	rcu_read_unlock();
+}
+
+void argo_rings_assert_empty(void)
+{
+	mutex_lock(&argo_rings_lock);
+	WARN_ON(!list_empty(&argo_rings));
+	mutex_unlock(&argo_rings_lock);
+}
+
+static const char *argo_register_error(int err)
+{
+	switch (err) {
+	case -EPERM:
+		return "wildcard rings need Xen's argo=1,mac-permissive=1";
+	case -ENOSPC:
+		return "the hypervisor's limit of 128 rings per domain is reached";
+	case -ESRCH:
+		return "the partner domain does not exist";
+	case -ECONNREFUSED:
+		return "the partner domain has no Argo";
+	case -EACCES:
+		return "denied by XSM policy";
+	default:
+		return NULL;
+	}
+}
+
+/**
+ * argo_ring_create() - allocate and register a ring
+ * @params: port, partner, size and receive callback; copied, so it may
+ *	live on the caller's stack
+ *
+ * Context: process context; sleeps.
+ * Return: the ring, or an ERR_PTR: -EINVAL for a bad size, -EADDRINUSE when
+ * this domain already has a ring on (port, partner), -ENOMEM, or the
+ * hypervisor's error (-EPERM wildcard ring without mac-permissive, -ENOSPC
+ * ring limit, -ESRCH no such partner, an XSM denial).
+ */
+struct argo_ring *argo_ring_create(const struct argo_ring_params *params)
+{
+	struct argo_ring *r;
+	const char *why;
+	int err;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	err = argo_rb_geometry(params->size, &r->len, &r->npages);
+	if (err)
+		goto free_ring;
+	r->partner = params->partner;
+	r->params = *params;
+	INIT_WORK(&r->rx_work, argo_ring_rx_work);
+	r->shared = vzalloc(r->npages * PAGE_SIZE);
+	if (!r->shared) {
+		err = -ENOMEM;
+		goto free_ring;
+	}
+
+	mutex_lock(&argo_rings_lock);
+	r->port = params->port;
+	if (r->port == ARGO_PORT_ANY)
+		r->port = argo_alloc_port(r->partner);
+	if (argo_ring_find(r->port, r->partner)) {
+		err = -EADDRINUSE;
+		goto unlock;
+	}
+	err = argo_ring_register(r, XEN_ARGO_REGISTER_FLAG_FAIL_EXIST);
+	if (err == -EEXIST)
+		err = -EADDRINUSE;	/* registered outside argo-core */
+	if (err) {
+		why = argo_register_error(err);
+		pr_warn_ratelimited("cannot register ring port %#x partner %u: error %d%s%s\n",
+				    r->port, r->partner, err,
+				    why ? ": " : "", why ? why : "");
+		goto unlock;
+	}
+	list_add_tail_rcu(&r->node, &argo_rings);
+	mutex_unlock(&argo_rings_lock);
+	return r;
+
+unlock:
+	mutex_unlock(&argo_rings_lock);
+	vfree(r->shared);
+free_ring:
+	kfree(r);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL_GPL(argo_ring_create);
+
+/**
+ * argo_ring_destroy() - unregister a ring and free it
+ * @ring: a ring from argo_ring_create(); NULL or an ERR_PTR is ignored
+ *
+ * After return the rx callback is not running and will not run again.
+ * Must not be called from the ring's own rx callback.
+ *
+ * Context: process context; sleeps.
+ */
+void argo_ring_destroy(struct argo_ring *ring)
+{
+	int err;
+
+	if (IS_ERR_OR_NULL(ring))
+		return;
+	mutex_lock(&argo_rings_lock);
+	list_del_rcu(&ring->node);
+	mutex_unlock(&argo_rings_lock);
+	synchronize_rcu();		/* the VIRQ handler no longer sees it */
+	cancel_work_sync(&ring->rx_work);
+
+	err = argo_ring_unregister(ring);
+	if (err) {
+		/*
+		 * The hypervisor may still write to these pages: leaking them
+		 * is the only safe choice.
+		 */
+		pr_err("unregister of ring port %#x failed (error %d): leaking its %u pages\n",
+		       ring->port, err, ring->npages);
+	} else {
+		vfree(ring->shared);
+	}
+	kfree(ring);
+}
+EXPORT_SYMBOL_GPL(argo_ring_destroy);
+
+/**
+ * argo_ring_port() - the local port a ring is bound to
+ * @ring: the ring
+ *
+ * Return: the port (the allocated one for %ARGO_PORT_ANY).
+ */
+u32 argo_ring_port(const struct argo_ring *ring)
+{
+	return ring->port;
+}
+EXPORT_SYMBOL_GPL(argo_ring_port);
+
+/**
+ * argo_ring_partner() - the domain allowed to send to a ring
+ * @ring: the ring
+ *
+ * Return: a domid, or %ARGO_DOMID_ANY.
+ */
+u16 argo_ring_partner(const struct argo_ring *ring)
+{
+	return ring->partner;
+}
+EXPORT_SYMBOL_GPL(argo_ring_partner);
+
+/**
+ * argo_ring_size() - the ring's data area after rounding to whole pages
+ * @ring: the ring
+ *
+ * Return: the data area length in bytes; the largest message it can hold
+ * is this minus 32 bytes.
+ */
+size_t argo_ring_size(const struct argo_ring *ring)
+{
+	return ring->len;
+}
+EXPORT_SYMBOL_GPL(argo_ring_size);
+
+/**
+ * argo_ring_priv() - the private pointer given at creation
+ * @ring: the ring
+ *
+ * Return: &argo_ring_params.priv.
+ */
+void *argo_ring_priv(const struct argo_ring *ring)
+{
+	return ring->params.priv;
+}
+EXPORT_SYMBOL_GPL(argo_ring_priv);
+
+/**
+ * argo_ring_peek() - look at the message at the head of a ring
+ * @ring: the ring
+ * @info: filled with the message's length, source and type
+ *
+ * Callers must serialise peek, copy and consume on one ring; the rx
+ * callback is serialised with itself already.
+ *
+ * Return: 0, -EAGAIN when the ring is empty, or -EIO when the ring's
+ * contents are inconsistent (the ring is then unusable and stays so).
+ */
+int argo_ring_peek(struct argo_ring *ring, struct argo_msg_info *info)
+{
+	u32 rx, tx;
+	int err;
+
+	if (ring->broken)
+		return -EIO;
+	rx = READ_ONCE(ring->shared->rx_ptr);
+	/* pairs with the hypervisor's write barrier before it moves tx_ptr */
+	tx = smp_load_acquire(&ring->shared->tx_ptr);
+	err = argo_rb_peek(ring->shared->ring, ring->len, rx, tx, &ring->cur);
+	if (err == -EIO) {
+		ring->broken = true;
+		pr_err_ratelimited("ring port %#x is corrupt (rx %u tx %u len %u): ignoring it\n",
+				   ring->port, rx, tx, ring->len);
+	}
+	ring->cur_valid = !err;
+	if (err)
+		return err;
+	info->len = ring->cur.payload_len;
+	info->src_domid = ring->cur.src_domid;
+	info->src_port = ring->cur.src_port;
+	info->type = ring->cur.type;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(argo_ring_peek);
+
+/**
+ * argo_ring_copy() - copy payload bytes of the message last peeked
+ * @ring: the ring
+ * @offset: first payload byte to copy
+ * @buf: destination (kernel memory)
+ * @count: at most this many bytes
+ *
+ * Several calls with growing @offset scatter one message into several
+ * buffers.
+ *
+ * Return: bytes copied; 0 past the end or when no message was peeked.
+ */
+size_t argo_ring_copy(struct argo_ring *ring, size_t offset, void *buf,
+		      size_t count)
+{
+	if (!ring->cur_valid)
+		return 0;
+	return argo_rb_copy(ring->shared->ring, ring->len, &ring->cur, offset,
+			    buf, count);
+}
+EXPORT_SYMBOL_GPL(argo_ring_copy);
+
+/**
+ * argo_ring_consume() - drop the message last peeked
+ * @ring: the ring
+ *
+ * Senders waiting for space are released after the rx callback returns;
+ * a client that consumes outside its callback calls argo_notify() itself
+ * once it has consumed a batch.
+ */
+void argo_ring_consume(struct argo_ring *ring)
+{
+	if (!ring->cur_valid)
+		return;
+	/* the payload reads above must complete before the space is reused */
+	smp_store_release(&ring->shared->rx_ptr, ring->cur.next_rx);
+	ring->cur_valid = false;
+	ring->consumed = true;
+}
+EXPORT_SYMBOL_GPL(argo_ring_consume);

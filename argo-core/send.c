@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sending side: sendv, notify and destination queries.
+ */
+#define pr_fmt(fmt) "argo-core: " fmt
+
+#include <linux/kernel.h>
+#include <linux/export.h>
+#include <linux/slab.h>
+
+#include "core.h"
+
+/**
+ * argo_sendv() - send one message
+ * @from: the ring whose port is the source address (replies go there)
+ * @domid: destination domain
+ * @port: destination port
+ * @iov: the payload, in kernel memory, as up to %ARGO_MAX_IOV pieces
+ * @niov: number of entries in @iov
+ * @type: message_type delivered with the message
+ *
+ * Context: process context.
+ * Return: payload bytes sent, or a negative errno: -EINVAL (more than
+ * %ARGO_MAX_IOV pieces or a piece over 4 GiB), -ECONNREFUSED (no ring at
+ * the destination), -ESRCH (no such domain), -EMSGSIZE (can never fit),
+ * -EAGAIN or -EBUSY (ring full: retry later), or an XSM denial (-EPERM,
+ * -EACCES).
+ */
+ssize_t argo_sendv(struct argo_ring *from, u16 domid, u32 port,
+		   const struct kvec *iov, unsigned int niov, u32 type)
+{
+	struct xen_argo_iov xiov[XEN_ARGO_MAXIOV] = { };
+	struct xen_argo_send_addr addr = {
+		.src = { .aport = from->port, .domain_id = ARGO_DOMID_ANY },
+		.dst = { .aport = port, .domain_id = domid },
+	};
+	unsigned int i;
+
+	if (niov > XEN_ARGO_MAXIOV)
+		return -EINVAL;
+	for (i = 0; i < niov; i++) {
+		if (iov[i].iov_len > U32_MAX)
+			return -EINVAL;
+		xiov[i].iov_hnd = (unsigned long)iov[i].iov_base;
+		xiov[i].iov_len = iov[i].iov_len;
+	}
+	return argo_mech->sendv(&addr, xiov, niov, type);
+}
+EXPORT_SYMBOL_GPL(argo_sendv);
+
+/**
+ * argo_notify() - tell the hypervisor that ring space was freed
+ *
+ * Senders blocked on this domain's rings are released only by a notify.
+ * argo-core calls it after each rx callback that consumed messages.
+ *
+ * Context: process context.
+ * Return: 0 or the hypervisor's negative errno.
+ */
+int argo_notify(void)
+{
+	return argo_mech->notify(NULL);
+}
+EXPORT_SYMBOL_GPL(argo_notify);
+
+/**
+ * argo_query() - ask the hypervisor about a destination ring
+ * @domid: destination domain
+ * @port: destination port
+ * @space_required: payload bytes the caller wants to send
+ * @info: filled with what the hypervisor reports
+ *
+ * Context: process context.
+ * Return: 0 (also when no such ring exists: see @info->exists) or the
+ * hypervisor's negative errno (an XSM denial).
+ */
+int argo_query(u16 domid, u32 port, u32 space_required,
+	       struct argo_dest_info *info)
+{
+	struct xen_argo_ring_data *rd;
+	struct xen_argo_ring_data_ent *ent;
+	int err;
+
+	rd = kzalloc(struct_size(rd, data, 1), GFP_KERNEL);
+	if (!rd)
+		return -ENOMEM;
+	rd->nent = 1;
+	ent = &rd->data[0];
+	ent->ring.aport = port;
+	ent->ring.domain_id = domid;
+	ent->space_required = space_required;
+	err = argo_mech->notify(rd);
+	if (!err) {
+		info->exists = ent->flags & XEN_ARGO_RING_EXISTS;
+		info->sufficient = ent->flags & XEN_ARGO_RING_SUFFICIENT;
+		info->max_message_size = ent->max_message_size;
+	}
+	kfree(rd);
+	return err;
+}
+EXPORT_SYMBOL_GPL(argo_query);

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-argo: VirtIO transport whose device backend is reached over Argo
+ *
+ * Skeleton: loads on top of argo-core and unloads cleanly; the transport arrives with its own issue.
+ */
+#define pr_fmt(fmt) "virtio-argo: " fmt
+
+#include <linux/module.h>
+#include <linux/argo.h>
+
+static int __init argo_client_init(void)
+{
+	pr_info("loaded in domain %d\n", argo_own_domid());
+	return 0;
+}
+
+static void __exit argo_client_exit(void)
+{
+	pr_info("unloaded\n");
+}
+
+module_init(argo_client_init);
+module_exit(argo_client_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("VirtIO transport whose device backend is reached over Argo");
