@@ -25,27 +25,22 @@
  * @len: returned data area length (a multiple of 16)
  * @npages: returned number of 4 KiB pages, header included
  *
- * The hypervisor requires npages == ceil((len + 64) / 4096) exactly, so the
- * data area is grown to use all of the last page.
+ * The hypervisor requires npages == ceil((len + 64) / 4096) exactly and at
+ * most 4096 pages, so the data area is grown to use all of the last page
+ * and the largest ring is 16 MiB less the 64-byte header.
  *
- * Return: 0, or -EINVAL when @want exceeds the hypervisor's maximum.
+ * Return: 0, or -EINVAL when @want exceeds %XEN_ARGO_MAX_RING_LEN.
  */
 int argo_rb_geometry(size_t want, u32 *len, u32 *npages)
 {
 	const u32 hdr = sizeof(struct xen_argo_ring);
-	u32 pages, l;
 
 	if (want < XEN_ARGO_MIN_RING_SIZE)
 		want = XEN_ARGO_MIN_RING_SIZE;
-	if (want > XEN_ARGO_MAX_RING_SIZE)
+	if (want > XEN_ARGO_MAX_RING_LEN)
 		return -EINVAL;
-	pages = (u32)((want + hdr + XEN_ARGO_PAGE_SIZE - 1) / XEN_ARGO_PAGE_SIZE);
-	l = pages * XEN_ARGO_PAGE_SIZE - hdr;
-	/* The last page may only be partly usable at the 16 MiB limit. */
-	if (l > XEN_ARGO_MAX_RING_SIZE)
-		l = XEN_ARGO_MAX_RING_SIZE;
-	*len = l;
-	*npages = pages;
+	*npages = (u32)((want + hdr + XEN_ARGO_PAGE_SIZE - 1) / XEN_ARGO_PAGE_SIZE);
+	*len = *npages * XEN_ARGO_PAGE_SIZE - hdr;
 	return 0;
 }
 

@@ -35,6 +35,8 @@
 #define XEN_ARGO_MAX_NOTIFY_COUNT	256U
 #define XEN_ARGO_MAX_PAGES		4096U
 #define XEN_ARGO_PAGE_SIZE		4096U
+/* Largest data area: XEN_ARGO_MAX_PAGES pages less the ring header. */
+#define XEN_ARGO_MAX_RING_LEN	(XEN_ARGO_MAX_PAGES * XEN_ARGO_PAGE_SIZE - 64U)
 
 /* xen_argo_ring_data_ent.flags, set by the hypervisor on notify. */
 #define XEN_ARGO_RING_EXISTS		(1U << 0)

@@ -22,9 +22,12 @@
 #define ARGO_PORT_ANY		0U
 /* Largest number of kvecs one argo_sendv() takes (hypervisor limit). */
 #define ARGO_MAX_IOV		8U
-/* Smallest and largest ring data area, in bytes. */
+/*
+ * Smallest and largest ring data area, in bytes.  The hypervisor takes at
+ * most 4096 pages per ring, one 64-byte header included: 16 MiB - 64.
+ */
 #define ARGO_RING_MIN_SIZE	48U
-#define ARGO_RING_MAX_SIZE	0x1000000U
+#define ARGO_RING_MAX_SIZE	(0x1000000U - 64U)
 
 struct argo_ring;
 

@@ -1,0 +1,143 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Shared shell functions of the test rig.  Sourced by scripts/check,
+# scripts/testvm and the scripts/rig-* steps; never run on its own.
+#
+# Everything the rig downloads or builds lives under one cache folder:
+# $ARGO_TEST_CACHE, by default build/ in the repository.  Several clones
+# may share one cache; each step keys what it stores on the inputs that
+# matter (package versions, config hashes), so a warm cache is reused.
+
+RIG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RIG_CACHE=${ARGO_TEST_CACHE:-$RIG_ROOT/build}
+mkdir -p "$RIG_CACHE/logs"
+mkdir -p "$RIG_CACHE"
+RIG_CACHE=$(cd "$RIG_CACHE" && pwd)
+RIG_JOBS=${RIG_JOBS:-$(nproc)}
+
+# Kernel series the rig knows: the Debian 12 kernel and the backports one.
+RIG_SERIES="6.1 6.12"
+
+rig_log() { printf '[rig] %s\n' "$*" >&2; }
+rig_die() { printf '[rig] error: %s\n' "$*" >&2; exit 2; }
+
+# Run a command with its output going to a log file; on failure show the
+# log's tail so the reason is visible without digging.
+rig_quiet() {
+	local log=$1; shift
+	mkdir -p "$(dirname "$log")"
+	if ! "$@" >"$log" 2>&1; then
+		rig_log "command failed: $* (log: $log)"
+		tail -n 40 "$log" >&2
+		return 1
+	fi
+}
+
+# Phase timing: rig_phase NAME starts a phase, rig_phase_end prints it.
+rig_phase() {
+	RIG_PHASE_NAME=$1
+	RIG_PHASE_T0=$(date +%s.%N)
+	rig_log "phase: $1 ..."
+}
+rig_phase_end() {
+	local dt
+	dt=$(awk -v a="$RIG_PHASE_T0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	printf '[rig] phase: %-44s %7ss\n' "$RIG_PHASE_NAME" "$dt" >&2
+	if [ -n "${RIG_TIMES_FILE:-}" ]; then
+		printf '%-52s %7ss\n' "$RIG_PHASE_NAME" "$dt" >>"$RIG_TIMES_FILE"
+	fi
+}
+
+# A short stable hash of files and strings, for cache keys.
+rig_hash() {
+	local x
+	for x in "$@"; do
+		if [ -f "$x" ]; then cat "$x"; else printf '%s\n' "$x"; fi
+	done | sha256sum | cut -c1-12
+}
+
+# ---- private apt configuration ------------------------------------------
+#
+# Source packages, kernels and the Xen tools come from Debian's archive
+# through an apt configuration of our own in the cache: the machine's apt
+# sources are never edited and nothing is installed from it.
+
+RIG_APT=$RIG_CACHE/apt
+rig_apt_opts() {
+	printf '%s\n' \
+		-o "Dir::Etc::sourcelist=$RIG_APT/sources.list" \
+		-o "Dir::Etc::sourceparts=-" \
+		-o "Dir::State::Lists=$RIG_APT/lists" \
+		-o "Dir::Cache=$RIG_APT/cache" \
+		-o "APT::Sandbox::User=root" \
+		-o "Acquire::Retries=3"
+}
+rig_apt_get() { local o; mapfile -t o < <(rig_apt_opts); apt-get -q "${o[@]}" "$@"; }
+rig_apt_cache() { local o; mapfile -t o < <(rig_apt_opts); apt-cache "${o[@]}" "$@"; }
+
+# Same mirrors as the machine uses (or Debian's), bookworm plus backports.
+rig_apt_setup() {
+	local mirror=http://deb.debian.org/debian
+	local sec=http://deb.debian.org/debian-security
+	local key="[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]"
+	local age
+
+	mkdir -p "$RIG_APT/lists/partial" "$RIG_APT/cache/archives/partial"
+	cat >"$RIG_APT/sources.list.new" <<EOF
+deb $key $mirror bookworm main
+deb-src $key $mirror bookworm main
+deb $key $mirror bookworm-updates main
+deb $key $mirror bookworm-backports main
+deb $key $sec bookworm-security main
+deb-src $key $sec bookworm-security main
+EOF
+	if ! cmp -s "$RIG_APT/sources.list.new" "$RIG_APT/sources.list"; then
+		mv "$RIG_APT/sources.list.new" "$RIG_APT/sources.list"
+		rm -f "$RIG_APT/updated"
+	fi
+	rm -f "$RIG_APT/sources.list.new"
+	# Refresh the package lists at most every 12 hours, or on request.
+	age=999999
+	[ -f "$RIG_APT/updated" ] && age=$(( $(date +%s) - $(stat -c %Y "$RIG_APT/updated") ))
+	if [ "$age" -gt 43200 ] || [ -n "${ARGO_TEST_REFRESH:-}" ]; then
+		rig_quiet "$RIG_CACHE/logs/apt-update.log" rig_apt_get update ||
+			rig_die "cannot update the rig's private apt lists"
+		touch "$RIG_APT/updated"
+	fi
+}
+
+# Download packages (name or name=version) into a directory.
+rig_apt_download() {
+	local dir=$1; shift
+	mkdir -p "$dir"
+	(cd "$dir" && rig_apt_get download "$@") >"$RIG_CACHE/logs/apt-download.log" 2>&1 ||
+		{ tail -n 20 "$RIG_CACHE/logs/apt-download.log" >&2; return 1; }
+}
+
+# ---- kernels ------------------------------------------------------------
+
+# The Debian kernel release (uname -r) the rig uses for a series, resolved
+# through the linux-image-amd64 metapackage: the newest version of that
+# series in bookworm, bookworm-security or bookworm-backports.
+rig_kernel_release() {
+	local series=$1 f=$RIG_CACHE/kernels/release-$1 ver
+	mkdir -p "$RIG_CACHE/kernels"
+	if [ -s "$f" ] && [ "$f" -nt "$RIG_APT/updated" ]; then
+		cat "$f"
+		return
+	fi
+	ver=$(rig_apt_cache madison linux-image-amd64 | awk -F'|' '{ gsub(/ /, "", $2); print $2 }' |
+		grep -E "^${series//./\\.}\\.[0-9]" | sort -V | tail -n 1)
+	[ -n "$ver" ] || rig_die "no linux-image-amd64 of series $series in the archive"
+	rig_apt_cache depends "linux-image-amd64=$ver" |
+		sed -n 's/^ *Depends: linux-image-\(.*-amd64\)$/\1/p' | head -n 1 >"$f.tmp"
+	[ -s "$f.tmp" ] || rig_die "cannot resolve the kernel of linux-image-amd64=$ver"
+	mv "$f.tmp" "$f"
+	cat "$f"
+}
+
+rig_kernel_dir() { echo "$RIG_CACHE/kernels/$1"; }
+rig_kbuild_dir() {
+	local krel=$1
+	echo "$(rig_kernel_dir "$krel")/root/usr/src/linux-headers-$krel"
+}

@@ -1,0 +1,318 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * argo_selftest: in-kernel tests of argo-core's API, run by the VM suite.
+ *
+ * mode=self  send messages to a ring of our own and check what arrives,
+ *            plus the error cases that need no second domain.
+ * mode=echo  serve a ring on @port (any sender) that sends every message
+ *            back to its source with message_type + 1; stays loaded,
+ *            counting in the read-only parameter @echoed.
+ * mode=ping  send @count messages to (@peer, @port) and check each echo
+ *            byte for byte; retries while the echo ring does not exist
+ *            yet, for up to @wait_s seconds.
+ *
+ * Results are printed as TAP lines prefixed "argo_selftest: " (the test
+ * script turns them into its own TAP), and module init fails with -EIO if
+ * any check failed, so `insmod` alone tells pass from fail.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/kernel.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/argo.h>
+
+static char *mode = "self";
+module_param(mode, charp, 0444);
+MODULE_PARM_DESC(mode, "self, echo or ping");
+static int peer = -1;
+module_param(peer, int, 0444);
+MODULE_PARM_DESC(peer, "domain to ping (mode=ping)");
+static uint port = 0x1000;
+module_param(port, uint, 0444);
+MODULE_PARM_DESC(port, "echo ring port (echo, ping)");
+static uint count = 4;
+module_param(count, uint, 0444);
+MODULE_PARM_DESC(count, "messages to send (ping)");
+static uint wait_s = 30;
+module_param(wait_s, uint, 0444);
+MODULE_PARM_DESC(wait_s, "seconds to wait for the peer (ping)");
+static uint echoed;
+module_param(echoed, uint, 0444);
+MODULE_PARM_DESC(echoed, "messages echoed so far (echo)");
+
+#define MSG_MAX 256
+
+static unsigned int tap_n;
+static unsigned int tap_failed;
+
+static __printf(2, 3) void tap(bool ok, const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	tap_n++;
+	if (!ok)
+		tap_failed++;
+	pr_info("%sok %u - %pV\n", ok ? "" : "not ", tap_n, &vaf);
+	va_end(args);
+}
+
+/* ---- a receiver that keeps the last message for the test to check ---- */
+
+struct rx_slot {
+	struct completion done;
+	struct argo_msg_info info;
+	char data[MSG_MAX];
+	size_t copied;
+	unsigned int msgs;
+};
+
+static void rx_keep_last(struct argo_ring *ring, void *priv)
+{
+	struct rx_slot *slot = priv;
+	struct argo_msg_info info;
+
+	while (!argo_ring_peek(ring, &info)) {
+		slot->info = info;
+		/* two copies with an offset: exercises scatter reads */
+		slot->copied = argo_ring_copy(ring, 0, slot->data, 5);
+		slot->copied += argo_ring_copy(ring, slot->copied,
+					       slot->data + slot->copied,
+					       sizeof(slot->data) - slot->copied);
+		argo_ring_consume(ring);
+		slot->msgs++;
+		complete(&slot->done);
+	}
+}
+
+static int run_self(void)
+{
+	static const char a[] = "hello ", b[] = "argo";
+	struct argo_ring_params p = { .partner = argo_own_domid(),
+				      .size = 4096, .rx = rx_keep_last };
+	struct kvec iov[2] = { { (void *)a, strlen(a) }, { (void *)b, strlen(b) } };
+	struct kvec many[ARGO_MAX_IOV + 1];
+	struct argo_dest_info dest;
+	struct argo_ring *ring, *dup;
+	struct rx_slot *slot;
+	u16 self = argo_own_domid();
+	ssize_t ret;
+	int i;
+
+	slot = kzalloc(sizeof(*slot), GFP_KERNEL);
+	if (!slot)
+		return -ENOMEM;
+	init_completion(&slot->done);
+	p.priv = slot;
+
+	ring = argo_ring_create(&p);
+	tap(!IS_ERR(ring), "create ring (auto port) for partner %u: %d", self,
+	    PTR_ERR_OR_ZERO(ring));
+	if (IS_ERR(ring))
+		goto out;
+	tap(argo_ring_port(ring) >= 0x80000000U, "auto port %#x is ephemeral",
+	    argo_ring_port(ring));
+	tap(argo_ring_size(ring) == 4096 * 2 - 64,
+	    "size 4096 rounds up to fill 2 pages: %zu", argo_ring_size(ring));
+
+	p.port = argo_ring_port(ring);
+	dup = argo_ring_create(&p);
+	tap(PTR_ERR(dup) == -EADDRINUSE, "same port and partner again: %d (want %d)",
+	    PTR_ERR_OR_ZERO(dup), -EADDRINUSE);
+	if (!IS_ERR(dup))
+		argo_ring_destroy(dup);
+
+	ret = argo_query(self, argo_ring_port(ring), 64, &dest);
+	tap(ret == 0 && dest.exists && dest.sufficient &&
+	    dest.max_message_size == argo_ring_size(ring) - 32,
+	    "query own ring: rc %zd exists %d sufficient %d max %u", ret,
+	    dest.exists, dest.sufficient, dest.max_message_size);
+
+	ret = argo_sendv(ring, self, argo_ring_port(ring), iov, 2, 0x1234);
+	tap(ret == strlen(a) + strlen(b), "sendv 2 iovecs to self: %zd", ret);
+	tap(wait_for_completion_timeout(&slot->done, 5 * HZ) > 0,
+	    "rx callback ran");
+	tap(slot->info.len == strlen(a) + strlen(b) &&
+	    slot->copied == slot->info.len &&
+	    !memcmp(slot->data, "hello argo", 10),
+	    "payload arrived intact (%u bytes)", slot->info.len);
+	tap(slot->info.src_domid == self &&
+	    slot->info.src_port == argo_ring_port(ring) &&
+	    slot->info.type == 0x1234,
+	    "source dom%u:%#x type %#x", slot->info.src_domid,
+	    slot->info.src_port, slot->info.type);
+
+	ret = argo_sendv(ring, self, argo_ring_port(ring) + 1, iov, 1, 0);
+	tap(ret == -ECONNREFUSED, "send to a port without ring: %zd (want %d)",
+	    ret, -ECONNREFUSED);
+	ret = argo_sendv(ring, 0x7000, 1, iov, 1, 0);
+	tap(ret == -ESRCH, "send to a missing domain: %zd (want %d)", ret,
+	    -ESRCH);
+	for (i = 0; i < ARRAY_SIZE(many); i++)
+		many[i] = iov[0];
+	ret = argo_sendv(ring, self, argo_ring_port(ring), many,
+			 ARRAY_SIZE(many), 0);
+	tap(ret == -EINVAL, "send with 9 iovecs: %zd (want %d)", ret, -EINVAL);
+
+	argo_ring_destroy(ring);
+	ret = argo_query(self, p.port, 0, &dest);
+	tap(ret == 0 && !dest.exists, "ring gone after destroy: rc %zd exists %d",
+	    ret, dest.exists);
+out:
+	kfree(slot);
+	return 0;
+}
+
+/* ---- echo server ------------------------------------------------------- */
+
+static struct argo_ring *echo_ring;
+
+static void rx_echo(struct argo_ring *ring, void *priv)
+{
+	struct argo_msg_info info;
+	char *buf = priv;
+	struct kvec iov;
+	ssize_t ret;
+
+	while (!argo_ring_peek(ring, &info)) {
+		iov.iov_base = buf;
+		iov.iov_len = argo_ring_copy(ring, 0, buf, MSG_MAX);
+		argo_ring_consume(ring);
+		ret = argo_sendv(ring, info.src_domid, info.src_port, &iov, 1,
+				 info.type + 1);
+		if (ret < 0)
+			pr_warn_ratelimited("echo to dom%u:%#x failed: %zd\n",
+					    info.src_domid, info.src_port, ret);
+		else
+			echoed++;
+	}
+}
+
+static int start_echo(void)
+{
+	struct argo_ring_params p = { .port = port, .partner = ARGO_DOMID_ANY,
+				      .size = 16384, .rx = rx_echo };
+
+	p.priv = kzalloc(MSG_MAX, GFP_KERNEL);
+	if (!p.priv)
+		return -ENOMEM;
+	echo_ring = argo_ring_create(&p);
+	if (IS_ERR(echo_ring)) {
+		pr_err("cannot create the echo ring on port %#x: %ld\n", port,
+		       PTR_ERR(echo_ring));
+		kfree(p.priv);
+		return PTR_ERR(echo_ring);
+	}
+	pr_info("echoing on dom%d port %#x\n", argo_own_domid(), port);
+	return 0;
+}
+
+/* ---- ping -------------------------------------------------------------- */
+
+static int run_ping(void)
+{
+	struct argo_ring_params p = { .partner = peer, .size = 8192,
+				      .rx = rx_keep_last };
+	unsigned long deadline = jiffies + wait_s * HZ;
+	char msg[MSG_MAX];
+	struct argo_ring *ring;
+	struct rx_slot *slot;
+	struct kvec iov;
+	unsigned int i, good = 0;
+	ssize_t ret;
+
+	if (peer < 0 || peer >= ARGO_DOMID_ANY) {
+		pr_err("mode=ping needs peer=<domid>\n");
+		return -EINVAL;
+	}
+	slot = kzalloc(sizeof(*slot), GFP_KERNEL);
+	if (!slot)
+		return -ENOMEM;
+	init_completion(&slot->done);
+	p.priv = slot;
+	ring = argo_ring_create(&p);
+	tap(!IS_ERR(ring), "create reply ring for partner %d: %d", peer,
+	    PTR_ERR_OR_ZERO(ring));
+	if (IS_ERR(ring))
+		goto out;
+
+	for (i = 0; i < count; i++) {
+		iov.iov_base = msg;
+		iov.iov_len = scnprintf(msg, sizeof(msg),
+					"ping %u from dom%d to dom%d", i,
+					argo_own_domid(), peer);
+		reinit_completion(&slot->done);
+		do {
+			ret = argo_sendv(ring, peer, port, &iov, 1, 0x100 + i);
+			if (ret != -ECONNREFUSED)
+				break;
+			msleep(100);	/* the echo ring may not exist yet */
+		} while (time_before(jiffies, deadline));
+		if (ret != iov.iov_len) {
+			tap(false, "send ping %u to dom%d:%#x: %zd", i, peer, port,
+			    ret);
+			break;
+		}
+		if (!wait_for_completion_timeout(&slot->done, 10 * HZ)) {
+			tap(false, "echo %u arrived within 10 s", i);
+			break;
+		}
+		if (slot->info.src_domid == peer && slot->info.src_port == port &&
+		    slot->info.type == 0x101 + i &&
+		    slot->copied == iov.iov_len &&
+		    !memcmp(slot->data, msg, iov.iov_len))
+			good++;
+		else
+			pr_info("echo %u mismatch: dom%u:%#x type %#x len %zu\n",
+				i, slot->info.src_domid, slot->info.src_port,
+				slot->info.type, slot->copied);
+	}
+	tap(good == count, "%u of %u round trips dom%d -> dom%d -> dom%d intact",
+	    good, count, argo_own_domid(), peer, argo_own_domid());
+	argo_ring_destroy(ring);
+out:
+	kfree(slot);
+	return 0;
+}
+
+static int __init argo_selftest_init(void)
+{
+	int err;
+
+	if (!strcmp(mode, "echo"))
+		return start_echo();
+	if (!strcmp(mode, "self"))
+		err = run_self();
+	else if (!strcmp(mode, "ping"))
+		err = run_ping();
+	else
+		err = -EINVAL;
+	if (err)
+		return err;
+	pr_info("1..%u\n", tap_n);
+	return tap_failed ? -EIO : 0;
+}
+
+static void __exit argo_selftest_exit(void)
+{
+	if (!IS_ERR_OR_NULL(echo_ring)) {
+		void *buf = argo_ring_priv(echo_ring);
+
+		argo_ring_destroy(echo_ring);
+		kfree(buf);
+	}
+}
+
+module_init(argo_selftest_init);
+module_exit(argo_selftest_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("In-VM tests of argo-core");

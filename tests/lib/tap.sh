@@ -1,0 +1,82 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# A small TAP 13 producer for shell tests, in the style of the kernel's
+# kselftests: "TAP version 13", "ok N name", "not ok N name # reason",
+# the plan "1..N" last, and exit status 0 (pass), 1 (fail) or 4 (skip).
+#
+#   . /rig/tap.sh
+#   tap_is "$(cat /sys/hypervisor/type)" xen "running on Xen"
+#   tap_done
+
+TAP_N=0
+TAP_FAIL=0
+TAP_SKIP=0
+echo "TAP version 13"
+
+# tap_ok STATUS NAME [DIAG]: STATUS 0 is a pass; DIAG explains a failure.
+tap_ok() {
+	TAP_N=$((TAP_N + 1))
+	if [ "$1" -eq 0 ]; then
+		echo "ok $TAP_N $2"
+	else
+		TAP_FAIL=$((TAP_FAIL + 1))
+		echo "not ok $TAP_N $2${3:+ # $3}"
+	fi
+}
+
+# tap_is GOT WANT NAME: pass when the two strings are equal.
+tap_is() {
+	if [ "$1" = "$2" ]; then
+		tap_ok 0 "$3"
+	else
+		tap_ok 1 "$3" "got '$1', want '$2'"
+	fi
+}
+
+# tap_cmd NAME CMD...: pass when CMD exits 0; its output goes to the log.
+tap_cmd() {
+	_name=$1
+	shift
+	_out=$("$@" 2>&1)
+	_rc=$?
+	[ -n "$_out" ] && printf '%s\n' "$_out" | sed 's/^/# /'
+	tap_ok $_rc "$_name" "exit status $_rc"
+}
+
+# tap_skip NAME REASON
+tap_skip() {
+	TAP_N=$((TAP_N + 1))
+	TAP_SKIP=$((TAP_SKIP + 1))
+	echo "ok $TAP_N $1 # SKIP $2"
+}
+
+tap_diag() { echo "# $*"; }
+
+tap_done() {
+	echo "1..$TAP_N"
+	[ $TAP_FAIL -gt 0 ] && exit 1
+	[ $TAP_N -gt 0 ] && [ $TAP_SKIP -eq $TAP_N ] && exit 4
+	exit 0
+}
+
+# tap_dmesg_mark: remember how long the kernel log is, so that
+# tap_dmesg_since prints only what was logged after the mark.
+tap_dmesg_mark() { TAP_DMESG_MARK=$(dmesg | wc -l); }
+tap_dmesg_since() { dmesg | tail -n +$((${TAP_DMESG_MARK:-0} + 1)); }
+
+# tap_kmod_results MODNAME: turn the "MODNAME: ok N - ..." lines a test
+# module logged since tap_dmesg_mark into TAP lines of this test.
+tap_kmod_results() {
+	tap_dmesg_since | sed -n "s/^\[[ 0-9.]*\] $1: //p" |
+		grep -E '^(not )?ok [0-9]+ ' >/tmp/.tap_kmod
+	if [ ! -s /tmp/.tap_kmod ]; then
+		tap_ok 1 "$1 reported results" "no TAP lines in the kernel log"
+		return
+	fi
+	while read -r _l; do
+		case $_l in
+		"not ok "*) tap_ok 1 "$1: ${_l#not ok * - }" ;;
+		*) tap_ok 0 "$1: ${_l#ok * - }" ;;
+		esac
+	done </tmp/.tap_kmod
+}
