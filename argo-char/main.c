@@ -2,7 +2,8 @@
 /*
  * argo-char: character device giving userspace access to Argo
  *
- * Skeleton: loads on top of argo-core and unloads cleanly; the device itself arrives with its own issue.
+ * Skeleton: loads on top of argo-core and unloads cleanly;
+ * the device itself arrives with its own issue.
  */
 #define pr_fmt(fmt) "argo-char: " fmt
 

@@ -2,7 +2,8 @@
 /*
  * argo-vsock: vsock transport carried by Argo
  *
- * Skeleton: loads on top of argo-core and unloads cleanly; the transport arrives with its own issue.
+ * Skeleton: loads on top of argo-core and unloads cleanly;
+ * the transport arrives with its own issue.
  */
 #define pr_fmt(fmt) "argo-vsock: " fmt
 

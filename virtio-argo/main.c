@@ -2,7 +2,8 @@
 /*
  * virtio-argo: VirtIO transport whose device backend is reached over Argo
  *
- * Skeleton: loads on top of argo-core and unloads cleanly; the transport arrives with its own issue.
+ * Skeleton: loads on top of argo-core and unloads cleanly;
+ * the transport arrives with its own issue.
  */
 #define pr_fmt(fmt) "virtio-argo: " fmt
 
