@@ -93,11 +93,31 @@ static void rx_keep_last(struct argo_ring *ring, void *priv)
 	}
 }
 
+/* A ring whose callback keeps the last message in a new rx_slot. */
+static struct argo_ring *slot_ring_create(struct argo_ring_params *p,
+					  struct rx_slot **slotp)
+{
+	struct argo_ring *ring = ERR_PTR(-ENOMEM);
+	struct rx_slot *slot;
+
+	slot = kzalloc(sizeof(*slot), GFP_KERNEL);
+	*slotp = slot;
+	if (slot) {
+		init_completion(&slot->done);
+		p->rx = rx_keep_last;
+		p->priv = slot;
+		ring = argo_ring_create(p);
+	}
+	tap(!IS_ERR(ring), "create ring (port %#x, partner %u): %d", p->port,
+	    p->partner, PTR_ERR_OR_ZERO(ring));
+	return ring;
+}
+
 static int run_self(void)
 {
 	static const char a[] = "hello ", b[] = "argo";
 	struct argo_ring_params p = { .partner = argo_own_domid(),
-				      .size = 4096, .rx = rx_keep_last };
+				      .size = 4096 };
 	struct kvec iov[2] = { { (void *)a, strlen(a) }, { (void *)b, strlen(b) } };
 	struct kvec many[ARGO_MAX_IOV + 1];
 	struct argo_dest_info dest;
@@ -107,15 +127,7 @@ static int run_self(void)
 	ssize_t ret;
 	int i;
 
-	slot = kzalloc(sizeof(*slot), GFP_KERNEL);
-	if (!slot)
-		return -ENOMEM;
-	init_completion(&slot->done);
-	p.priv = slot;
-
-	ring = argo_ring_create(&p);
-	tap(!IS_ERR(ring), "create ring (auto port) for partner %u: %d", self,
-	    PTR_ERR_OR_ZERO(ring));
+	ring = slot_ring_create(&p, &slot);
 	if (IS_ERR(ring))
 		goto out;
 	tap(argo_ring_port(ring) >= 0x80000000U, "auto port %#x is ephemeral",
@@ -219,8 +231,7 @@ static int start_echo(void)
 
 static int run_ping(void)
 {
-	struct argo_ring_params p = { .partner = peer, .size = 8192,
-				      .rx = rx_keep_last };
+	struct argo_ring_params p = { .partner = peer, .size = 8192 };
 	unsigned long deadline = jiffies + wait_s * HZ;
 	char msg[MSG_MAX];
 	struct argo_ring *ring;
@@ -233,14 +244,7 @@ static int run_ping(void)
 		pr_err("mode=ping needs peer=<domid>\n");
 		return -EINVAL;
 	}
-	slot = kzalloc(sizeof(*slot), GFP_KERNEL);
-	if (!slot)
-		return -ENOMEM;
-	init_completion(&slot->done);
-	p.priv = slot;
-	ring = argo_ring_create(&p);
-	tap(!IS_ERR(ring), "create reply ring for partner %d: %d", peer,
-	    PTR_ERR_OR_ZERO(ring));
+	ring = slot_ring_create(&p, &slot);
 	if (IS_ERR(ring))
 		goto out;
 
