@@ -5,6 +5,7 @@
 #ifndef _ARGO_CORE_CORE_H
 #define _ARGO_CORE_CORE_H
 
+#include <linux/atomic.h>
 #include <linux/list.h>
 #include <linux/workqueue.h>
 #include <linux/argo.h>
@@ -25,7 +26,14 @@
  * @cur: the message found by the last argo_ring_peek()
  * @cur_valid: @cur describes the message at the read index
  * @consumed: a message was consumed since the last notify
+ * @resume_pending: the rx work must call the resumed callback first
  * @broken: the ring's indexes or a header were found corrupt
+ * @rx_msgs: messages consumed
+ * @rx_bytes: payload bytes consumed
+ * @tx_msgs: messages sent from this ring's port
+ * @tx_bytes: payload bytes sent
+ * @tx_full: sends refused with -EAGAIN or -EBUSY (destination full)
+ * @notifies: notify calls made after consuming
  */
 struct argo_ring {
 	struct list_head node;
@@ -39,13 +47,34 @@ struct argo_ring {
 	struct argo_rb_msg cur;
 	bool cur_valid;
 	bool consumed;
+	atomic_t resume_pending;
 	bool broken;
+	u64 rx_msgs;
+	u64 rx_bytes;
+	atomic_long_t tx_msgs;
+	atomic_long_t tx_bytes;
+	atomic_long_t tx_full;
+	atomic_long_t notifies;
 };
 
 extern const struct argo_mech *argo_mech;
 extern struct workqueue_struct *argo_wq;
 
+struct seq_file;
+
+/* ring.c */
 void argo_rings_kick(void);
 void argo_rings_assert_empty(void);
+void argo_rings_resume(void);
+int argo_rings_show(struct seq_file *m);
+
+/* space.c */
+void argo_space_kick(void);
+void argo_space_exit(void);
+unsigned int argo_space_waiting(void);
+
+/* debugfs.c */
+void argo_debugfs_init(void);
+void argo_debugfs_exit(void);
 
 #endif /* _ARGO_CORE_CORE_H */

@@ -12,6 +12,7 @@
 #include <xen/xen.h>
 #include <xen/events.h>
 #include <xen/xenbus.h>
+#include <xen/xen-ops.h>
 
 #include "core.h"
 
@@ -29,7 +30,7 @@ static int argo_virq_irq = -1;
  */
 int argo_own_domid(void)
 {
-	return argo_domid;
+	return READ_ONCE(argo_domid);
 }
 EXPORT_SYMBOL_GPL(argo_own_domid);
 
@@ -83,10 +84,45 @@ static int argo_explain_probe(int err)
 
 static irqreturn_t argo_virq_handler(int irq, void *dev_id)
 {
-	/* Hard IRQ: only look for rings with data and schedule their work. */
+	/*
+	 * Hard IRQ: the interrupt says neither which ring received data nor
+	 * whether space appeared somewhere, so only schedule the work that
+	 * finds out, in process context.
+	 */
 	argo_rings_kick();
+	argo_space_kick();
 	return IRQ_HANDLED;
 }
+
+/*
+ * Restore and migration give the domain a hypervisor without its rings
+ * (and, after restore, a new domid): register everything again.
+ */
+static void argo_resume_work_fn(struct work_struct *work)
+{
+	int domid = argo_read_domid();
+
+	if (domid >= 0 && domid != argo_domid) {
+		pr_info("domain id changed from %d to %d on resume\n",
+			argo_domid, domid);
+		WRITE_ONCE(argo_domid, domid);
+	}
+	argo_rings_resume();
+	argo_space_kick();
+	pr_info("rings registered again after resume\n");
+}
+static DECLARE_WORK(argo_resume_work, argo_resume_work_fn);
+
+static int argo_resume_notify(struct notifier_block *nb, unsigned long action,
+			      void *data)
+{
+	queue_work(argo_wq, &argo_resume_work);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block argo_resume_nb = {
+	.notifier_call = argo_resume_notify,
+};
 
 static int __init argo_core_init(void)
 {
@@ -120,6 +156,8 @@ static int __init argo_core_init(void)
 		return err;
 	}
 	argo_virq_irq = err;
+	xen_resume_notifier_register(&argo_resume_nb);
+	argo_debugfs_init();
 
 	pr_info("Argo available: domain %d, mechanism %s\n", argo_domid,
 		argo_mech->name);
@@ -130,7 +168,11 @@ static void __exit argo_core_exit(void)
 {
 	/* Clients hold module references, so every ring is gone by now. */
 	argo_rings_assert_empty();
+	argo_debugfs_exit();
+	xen_resume_notifier_unregister(&argo_resume_nb);
 	unbind_from_irqhandler(argo_virq_irq, NULL);
+	cancel_work_sync(&argo_resume_work);
+	argo_space_exit();
 	destroy_workqueue(argo_wq);
 	pr_info("unloaded\n");
 }

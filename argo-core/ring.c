@@ -16,11 +16,13 @@
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/rculist.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <xen/page.h>
 
 #include "core.h"
+#include "trace.h"
 
 /* Ports handed out for ARGO_PORT_ANY: the upper half of the port space. */
 #define ARGO_EPHEMERAL_FIRST	0x80000000U
@@ -56,7 +58,12 @@ static u32 argo_alloc_port(u16 partner)
 	return ARGO_PORT_ANY;	/* unreachable: fewer rings than tries */
 }
 
-static int argo_ring_register(struct argo_ring *r, unsigned int flags)
+/*
+ * Register @r's pages with the hypervisor.  With @again (after resume) the
+ * flags are 0, which makes the hypervisor replace its mapping and keep the
+ * ring's indexes: unread messages survive.
+ */
+static int argo_ring_register(struct argo_ring *r, bool again)
 {
 	struct xen_argo_register_ring reg = {
 		.aport = r->port,
@@ -73,8 +80,10 @@ static int argo_ring_register(struct argo_ring *r, unsigned int flags)
 	for (i = 0; i < r->npages; i++)
 		gfns[i] = xen_page_to_gfn(vmalloc_to_page((u8 *)r->shared +
 							  i * PAGE_SIZE));
-	err = argo_mech->register_ring(&reg, gfns, r->npages, flags);
+	err = argo_mech->register_ring(&reg, gfns, r->npages,
+				       again ? 0 : XEN_ARGO_REGISTER_FLAG_FAIL_EXIST);
 	kvfree(gfns);
+	trace_argo_ring_register(r->port, r->partner, r->len, again, err);
 	return err;
 }
 
@@ -85,18 +94,25 @@ static int argo_ring_unregister(struct argo_ring *r)
 		.partner_id = r->partner,
 	};
 
-	return argo_mech->unregister_ring(&unreg);
+	int err;
+
+	err = argo_mech->unregister_ring(&unreg);
+	trace_argo_ring_unregister(r->port, r->partner, err);
+	return err;
 }
 
 static void argo_ring_rx_work(struct work_struct *work)
 {
 	struct argo_ring *r = container_of(work, struct argo_ring, rx_work);
 
+	if (atomic_xchg(&r->resume_pending, 0) && r->params.resumed)
+		r->params.resumed(r, r->params.priv);
 	if (r->params.rx)
 		r->params.rx(r, r->params.priv);
 	/* Release senders that waited for the space just freed. */
 	if (r->consumed) {
 		r->consumed = false;
+		atomic_long_inc(&r->notifies);
 		argo_notify();
 	}
 }
@@ -119,6 +135,50 @@ void argo_rings_kick(void)
 		if (argo_ring_has_data(r))
 			queue_work(argo_wq, &r->rx_work);
 	rcu_read_unlock();
+}
+
+/*
+ * After the domain was restored (or migrated), the hypervisor has no
+ * rings for it: register each again, keeping its memory and indexes, then
+ * let the rx work tell the client and drain what arrived meanwhile.
+ */
+void argo_rings_resume(void)
+{
+	struct argo_ring *r;
+	int err;
+
+	mutex_lock(&argo_rings_lock);
+	list_for_each_entry(r, &argo_rings, node) {
+		err = argo_ring_register(r, true);
+		if (err)
+			pr_err("cannot register ring port %#x partner %u again after resume: error %d\n",
+			       r->port, r->partner, err);
+		atomic_set(&r->resume_pending, 1);
+		queue_work(argo_wq, &r->rx_work);
+	}
+	mutex_unlock(&argo_rings_lock);
+}
+
+/* The debugfs "rings" file: one line per ring. */
+int argo_rings_show(struct seq_file *m)
+{
+	struct argo_ring *r;
+
+	seq_puts(m, "port       partner len      rx_ptr   tx_ptr   rx_msgs  rx_bytes     tx_msgs  tx_bytes     full     notify   state\n");
+	mutex_lock(&argo_rings_lock);
+	list_for_each_entry(r, &argo_rings, node)
+		seq_printf(m, "%#-10x %-7u %-8u %-8u %-8u %-8llu %-12llu %-8lu %-12lu %-8lu %-8lu %s\n",
+			   r->port, r->partner, r->len,
+			   READ_ONCE(r->shared->rx_ptr),
+			   READ_ONCE(r->shared->tx_ptr),
+			   READ_ONCE(r->rx_msgs), READ_ONCE(r->rx_bytes),
+			   atomic_long_read(&r->tx_msgs),
+			   atomic_long_read(&r->tx_bytes),
+			   atomic_long_read(&r->tx_full),
+			   atomic_long_read(&r->notifies),
+			   r->broken ? "corrupt" : "ok");
+	mutex_unlock(&argo_rings_lock);
+	return 0;
 }
 
 void argo_rings_assert_empty(void)
@@ -186,7 +246,7 @@ struct argo_ring *argo_ring_create(const struct argo_ring_params *params)
 		err = -EADDRINUSE;
 		goto unlock;
 	}
-	err = argo_ring_register(r, XEN_ARGO_REGISTER_FLAG_FAIL_EXIST);
+	err = argo_ring_register(r, false);
 	if (err == -EEXIST)
 		err = -EADDRINUSE;	/* registered outside argo-core */
 	if (err) {
@@ -366,6 +426,10 @@ void argo_ring_consume(struct argo_ring *ring)
 {
 	if (!ring->cur_valid)
 		return;
+	trace_argo_receive(ring->port, ring->cur.src_domid, ring->cur.src_port,
+			   ring->cur.payload_len, ring->cur.type);
+	WRITE_ONCE(ring->rx_msgs, ring->rx_msgs + 1);
+	WRITE_ONCE(ring->rx_bytes, ring->rx_bytes + ring->cur.payload_len);
 	/* the payload reads above must complete before the space is reused */
 	smp_store_release(&ring->shared->rx_ptr, ring->cur.next_rx);
 	ring->cur_valid = false;

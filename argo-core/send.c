@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 
 #include "core.h"
+#include "trace.h"
 
 /**
  * argo_sendv() - send one message
@@ -34,7 +35,9 @@ ssize_t argo_sendv(struct argo_ring *from, u16 domid, u32 port,
 		.src = { .aport = from->port, .domain_id = ARGO_DOMID_ANY },
 		.dst = { .aport = port, .domain_id = domid },
 	};
+	size_t total = 0;
 	unsigned int i;
+	long ret;
 
 	if (niov > XEN_ARGO_MAXIOV)
 		return -EINVAL;
@@ -43,8 +46,17 @@ ssize_t argo_sendv(struct argo_ring *from, u16 domid, u32 port,
 			return -EINVAL;
 		xiov[i].iov_hnd = (unsigned long)iov[i].iov_base;
 		xiov[i].iov_len = iov[i].iov_len;
+		total += iov[i].iov_len;
 	}
-	return argo_mech->sendv(&addr, xiov, niov, type);
+	ret = argo_mech->sendv(&addr, xiov, niov, type);
+	trace_argo_sendv(from->port, domid, port, total, type, ret);
+	if (ret >= 0) {
+		atomic_long_inc(&from->tx_msgs);
+		atomic_long_add(ret, &from->tx_bytes);
+	} else if (ret == -EAGAIN || ret == -EBUSY) {
+		atomic_long_inc(&from->tx_full);
+	}
+	return ret;
 }
 EXPORT_SYMBOL_GPL(argo_sendv);
 
@@ -59,7 +71,10 @@ EXPORT_SYMBOL_GPL(argo_sendv);
  */
 int argo_notify(void)
 {
-	return argo_mech->notify(NULL);
+	int err = argo_mech->notify(NULL);
+
+	trace_argo_notify(0, err);
+	return err;
 }
 EXPORT_SYMBOL_GPL(argo_notify);
 

@@ -13,6 +13,7 @@
 #ifndef _LINUX_ARGO_H
 #define _LINUX_ARGO_H
 
+#include <linux/list.h>
 #include <linux/types.h>
 #include <linux/uio.h>
 
@@ -41,13 +42,18 @@ struct argo_ring;
  * @rx: called in process context when the ring may hold messages; it
  *	should drain with argo_ring_peek()/argo_ring_copy()/argo_ring_consume()
  *	and may sleep.  Calls for one ring never run concurrently.  May be NULL.
- * @priv: passed back to @rx, and returned by argo_ring_priv()
+ * @resumed: called in process context after the domain was restored or
+ *	migrated and the ring registered again (same port, partner, size and
+ *	unread messages); senders should retry what failed meanwhile.  May be
+ *	NULL.
+ * @priv: passed back to the callbacks, and returned by argo_ring_priv()
  */
 struct argo_ring_params {
 	u32 port;
 	u16 partner;
 	size_t size;
 	void (*rx)(struct argo_ring *ring, void *priv);
+	void (*resumed)(struct argo_ring *ring, void *priv);
 	void *priv;
 };
 
@@ -77,6 +83,34 @@ struct argo_dest_info {
 	u32 max_message_size;
 };
 
+/**
+ * struct argo_space_waiter - a sender waiting for room at a destination
+ * @domid: destination domain
+ * @port: destination port
+ * @len: payload bytes the sender wants to send
+ * @ready: called in process context, once, when the destination has room
+ *	for @len bytes (status 0), has no ring (-ECONNREFUSED), can never
+ *	take @len bytes (-EMSGSIZE), or the hypervisor refused the query
+ *	(its errno).  Room is not reserved: another sender may take it first,
+ *	so the sender retries and may wait again.
+ * @node: private to argo-core
+ * @queued: private to argo-core
+ * @status: private to argo-core
+ *
+ * argo-core batches every waiting sender of the domain into one notify
+ * hypercall, so the hypervisor raises VIRQ_ARGO when space appears: no
+ * sender polls.
+ */
+struct argo_space_waiter {
+	u16 domid;
+	u32 port;
+	u32 len;
+	void (*ready)(struct argo_space_waiter *w, int status);
+	struct list_head node;
+	bool queued;
+	int status;
+};
+
 int argo_own_domid(void);
 
 struct argo_ring *argo_ring_create(const struct argo_ring_params *params);
@@ -88,6 +122,11 @@ void *argo_ring_priv(const struct argo_ring *ring);
 
 ssize_t argo_sendv(struct argo_ring *from, u16 domid, u32 port,
 		   const struct kvec *iov, unsigned int niov, u32 type);
+ssize_t argo_sendv_wait(struct argo_ring *from, u16 domid, u32 port,
+			const struct kvec *iov, unsigned int niov, u32 type,
+			long timeout);
+void argo_space_wait(struct argo_space_waiter *w);
+void argo_space_cancel(struct argo_space_waiter *w);
 
 int argo_ring_peek(struct argo_ring *ring, struct argo_msg_info *info);
 size_t argo_ring_copy(struct argo_ring *ring, size_t offset, void *buf,

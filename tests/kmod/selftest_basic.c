@@ -1,79 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * argo_selftest: in-kernel tests of argo-core's API, run by the VM suite.
- *
- * mode=self  send messages to a ring of our own and check what arrives,
- *            plus the error cases that need no second domain.
- * mode=echo  serve a ring on @port (any sender) that sends every message
- *            back to its source with message_type + 1; stays loaded,
- *            counting in the read-only parameter @echoed.
- * mode=ping  send @count messages to (@peer, @port) and check each echo
- *            byte for byte; retries while the echo ring does not exist
- *            yet, for up to @wait_s seconds.
- *
- * Results are printed as TAP lines prefixed "argo_selftest: " (the test
- * script turns them into its own TAP), and module init fails with -EIO if
- * any check failed, so `insmod` alone tells pass from fail.
+ * argo_selftest: the basic API against our own domain, and the echo/ping
+ * pair for the cross-domain round trip.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/module.h>
 #include <linux/kernel.h>
-#include <linux/completion.h>
 #include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/slab.h>
 #include <linux/string.h>
-#include <linux/argo.h>
 
-static char *mode = "self";
-module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "self, echo or ping");
-static int peer = -1;
-module_param(peer, int, 0444);
-MODULE_PARM_DESC(peer, "domain to ping (mode=ping)");
-static uint port = 0x1000;
-module_param(port, uint, 0444);
-MODULE_PARM_DESC(port, "echo ring port (echo, ping)");
-static uint count = 4;
-module_param(count, uint, 0444);
-MODULE_PARM_DESC(count, "messages to send (ping)");
-static uint wait_s = 30;
-module_param(wait_s, uint, 0444);
-MODULE_PARM_DESC(wait_s, "seconds to wait for the peer (ping)");
-static uint echoed;
-module_param(echoed, uint, 0444);
-MODULE_PARM_DESC(echoed, "messages echoed so far (echo)");
-
-#define MSG_MAX 256
-
-static unsigned int tap_n;
-static unsigned int tap_failed;
-
-static __printf(2, 3) void tap(bool ok, const char *fmt, ...)
-{
-	struct va_format vaf;
-	va_list args;
-
-	va_start(args, fmt);
-	vaf.fmt = fmt;
-	vaf.va = &args;
-	tap_n++;
-	if (!ok)
-		tap_failed++;
-	pr_info("%sok %u - %pV\n", ok ? "" : "not ", tap_n, &vaf);
-	va_end(args);
-}
-
-/* ---- a receiver that keeps the last message for the test to check ---- */
-
-struct rx_slot {
-	struct completion done;
-	struct argo_msg_info info;
-	char data[MSG_MAX];
-	size_t copied;
-	unsigned int msgs;
-};
+#include "selftest.h"
 
 static void rx_keep_last(struct argo_ring *ring, void *priv)
 {
@@ -94,7 +33,7 @@ static void rx_keep_last(struct argo_ring *ring, void *priv)
 }
 
 /* A ring whose callback keeps the last message in a new rx_slot. */
-static struct argo_ring *slot_ring_create(struct argo_ring_params *p,
+struct argo_ring *slot_ring_create(struct argo_ring_params *p,
 					  struct rx_slot **slotp)
 {
 	struct argo_ring *ring = ERR_PTR(-ENOMEM);
@@ -113,7 +52,7 @@ static struct argo_ring *slot_ring_create(struct argo_ring_params *p,
 	return ring;
 }
 
-static int run_self(void)
+int run_self(void)
 {
 	static const char a[] = "hello ", b[] = "argo";
 	struct argo_ring_params p = { .partner = argo_own_domid(),
@@ -208,7 +147,7 @@ static void rx_echo(struct argo_ring *ring, void *priv)
 	}
 }
 
-static int start_echo(void)
+int start_echo(void)
 {
 	struct argo_ring_params p = { .port = port, .partner = ARGO_DOMID_ANY,
 				      .size = 16384, .rx = rx_echo };
@@ -229,7 +168,7 @@ static int start_echo(void)
 
 /* ---- ping -------------------------------------------------------------- */
 
-static int run_ping(void)
+int run_ping(void)
 {
 	struct argo_ring_params p = { .partner = peer, .size = 8192 };
 	unsigned long deadline = jiffies + wait_s * HZ;
@@ -287,36 +226,13 @@ out:
 	return 0;
 }
 
-static int __init argo_selftest_init(void)
-{
-	int err;
-
-	if (!strcmp(mode, "echo"))
-		return start_echo();
-	if (!strcmp(mode, "self"))
-		err = run_self();
-	else if (!strcmp(mode, "ping"))
-		err = run_ping();
-	else
-		err = -EINVAL;
-	if (err)
-		return err;
-	pr_info("1..%u\n", tap_n);
-	return tap_failed ? -EIO : 0;
-}
-
-static void __exit argo_selftest_exit(void)
+void stop_echo(void)
 {
 	if (!IS_ERR_OR_NULL(echo_ring)) {
 		void *buf = argo_ring_priv(echo_ring);
 
 		argo_ring_destroy(echo_ring);
 		kfree(buf);
+		echo_ring = NULL;
 	}
 }
-
-module_init(argo_selftest_init);
-module_exit(argo_selftest_exit);
-
-MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("In-VM tests of argo-core");

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Waiting for room at a destination ring without polling.
+ *
+ * A sender whose sendv came back -EAGAIN (ring full) or -EBUSY (too many
+ * senders already waiting there) queues an argo_space_waiter.  One work
+ * item puts every queued waiter into a single notify hypercall with its
+ * space_required: the hypervisor answers for each whether there is room
+ * now, and for those without room remembers to raise VIRQ_ARGO here when
+ * the receiver frees some.  Each VIRQ reruns the work, which hands the
+ * waiters that have room (or whose destination vanished) to their ready
+ * callbacks, outside the lock.
+ *
+ * Two cases get no VIRQ, so the work also reruns on a timer while waiters
+ * remain: the hypervisor queues no wakeup for an -EBUSY destination, and
+ * a destination domain that dies takes its pending-sender list with it.
+ */
+#define pr_fmt(fmt) "argo-core: " fmt
+
+#include <linux/kernel.h>
+#include <linux/export.h>
+#include <linux/completion.h>
+#include <linux/mm.h>
+#include <linux/mutex.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+
+#include "core.h"
+#include "trace.h"
+
+/* Recheck interval while waiters remain (see above). */
+#define ARGO_SPACE_RECHECK	(HZ / 2)
+
+/* argo_space_lock guards the list; argo_space_cb_lock is held while ready
+ * callbacks run, so that argo_space_cancel() can wait for them. */
+static DEFINE_MUTEX(argo_space_lock);
+static DEFINE_MUTEX(argo_space_cb_lock);
+static LIST_HEAD(argo_space_waiters);
+static unsigned int argo_space_count;
+
+static void argo_space_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(argo_space_work, argo_space_work_fn);
+
+/* Called from the VIRQ handler and after resume. */
+void argo_space_kick(void)
+{
+	if (READ_ONCE(argo_space_count))
+		mod_delayed_work(argo_wq, &argo_space_work, 0);
+}
+
+/* Module exit: clients are gone, and must have cancelled their waiters. */
+void argo_space_exit(void)
+{
+	WARN_ON(READ_ONCE(argo_space_count));
+	cancel_delayed_work_sync(&argo_space_work);
+}
+
+unsigned int argo_space_waiting(void)
+{
+	return READ_ONCE(argo_space_count);
+}
+
+static int argo_space_status(const struct xen_argo_ring_data_ent *ent)
+{
+	if (!(ent->flags & XEN_ARGO_RING_EXISTS))
+		return -ECONNREFUSED;
+	if (ent->flags & XEN_ARGO_RING_EMSGSIZE)
+		return -EMSGSIZE;
+	if (ent->flags & XEN_ARGO_RING_SUFFICIENT)
+		return 0;
+	return 1;	/* keep waiting */
+}
+
+/*
+ * Ask the hypervisor about @n waiters (at most XEN_ARGO_MAX_NOTIFY_COUNT)
+ * in one notify call; @status receives, per waiter, the status for ready()
+ * or 1 to keep waiting.  Must hold argo_space_lock.
+ */
+static void argo_space_query(struct xen_argo_ring_data *rd,
+			     struct argo_space_waiter **batch, unsigned int n,
+			     int *status)
+{
+	unsigned int i;
+	int err;
+
+	rd->nent = n;
+	for (i = 0; i < n; i++) {
+		memset(&rd->data[i], 0, sizeof(rd->data[i]));
+		rd->data[i].ring.aport = batch[i]->port;
+		rd->data[i].ring.domain_id = batch[i]->domid;
+		rd->data[i].space_required = batch[i]->len;
+	}
+	err = argo_mech->notify(rd);
+	trace_argo_notify(n, err);
+	if (!err) {
+		for (i = 0; i < n; i++)
+			status[i] = argo_space_status(&rd->data[i]);
+		return;
+	}
+	/*
+	 * One entry the policy denies fails the whole call: ask about each
+	 * alone so that only the denied waiters see the error.
+	 */
+	for (i = 0; i < n && n > 1; i++) {
+		rd->nent = 1;
+		rd->data[0].ring.aport = batch[i]->port;
+		rd->data[0].ring.domain_id = batch[i]->domid;
+		rd->data[0].space_required = batch[i]->len;
+		rd->data[0].flags = 0;
+		err = argo_mech->notify(rd);
+		status[i] = err ? err : argo_space_status(&rd->data[0]);
+	}
+	if (n == 1)
+		status[0] = err;
+}
+
+static void argo_space_work_fn(struct work_struct *work)
+{
+	struct argo_space_waiter **batch, *w, *tmp;
+	struct xen_argo_ring_data *rd;
+	unsigned int n, i;
+	LIST_HEAD(done);
+	int *status;
+
+	rd = kvzalloc(struct_size(rd, data, XEN_ARGO_MAX_NOTIFY_COUNT), GFP_KERNEL);
+	batch = kcalloc(XEN_ARGO_MAX_NOTIFY_COUNT, sizeof(*batch), GFP_KERNEL);
+	status = kcalloc(XEN_ARGO_MAX_NOTIFY_COUNT, sizeof(*status), GFP_KERNEL);
+	if (!rd || !batch || !status) {
+		mod_delayed_work(argo_wq, &argo_space_work, ARGO_SPACE_RECHECK);
+		goto out;
+	}
+
+	mutex_lock(&argo_space_lock);
+	w = list_first_entry_or_null(&argo_space_waiters,
+				     struct argo_space_waiter, node);
+	while (w) {
+		/* the next batch, in list order */
+		n = 0;
+		list_for_each_entry_from(w, &argo_space_waiters, node) {
+			if (n == XEN_ARGO_MAX_NOTIFY_COUNT)
+				break;
+			batch[n++] = w;
+		}
+		argo_space_query(rd, batch, n, status);
+		/* w is the first waiter of the next batch, or the list head */
+		for (i = 0; i < n; i++) {
+			if (status[i] > 0)
+				continue;
+			batch[i]->status = status[i];
+			list_move_tail(&batch[i]->node, &done);
+			batch[i]->queued = false;
+			argo_space_count--;
+		}
+		if (list_entry_is_head(w, &argo_space_waiters, node))
+			break;
+	}
+	if (argo_space_count)
+		mod_delayed_work(argo_wq, &argo_space_work, ARGO_SPACE_RECHECK);
+	mutex_unlock(&argo_space_lock);
+
+	mutex_lock(&argo_space_cb_lock);
+	list_for_each_entry_safe(w, tmp, &done, node) {
+		list_del_init(&w->node);
+		w->ready(w, w->status);
+	}
+	mutex_unlock(&argo_space_cb_lock);
+out:
+	kvfree(rd);
+	kfree(batch);
+	kfree(status);
+}
+
+/**
+ * argo_space_wait() - ask to be told when a destination has room
+ * @w: the waiter: @w->domid, @w->port, @w->len and @w->ready set by the
+ *	caller; it must stay valid until ready() ran or argo_space_cancel()
+ *	returned
+ *
+ * Queuing a waiter that is already queued does nothing.  @w->ready is
+ * called exactly once per queuing, in process context.
+ *
+ * Context: process context.
+ */
+void argo_space_wait(struct argo_space_waiter *w)
+{
+	mutex_lock(&argo_space_lock);
+	if (!w->queued) {
+		w->queued = true;
+		list_add_tail(&w->node, &argo_space_waiters);
+		argo_space_count++;
+	}
+	mutex_unlock(&argo_space_lock);
+	mod_delayed_work(argo_wq, &argo_space_work, 0);
+}
+EXPORT_SYMBOL_GPL(argo_space_wait);
+
+/**
+ * argo_space_cancel() - stop waiting
+ * @w: a waiter given to argo_space_wait()
+ *
+ * On return ready() is not running and will not be called for this
+ * queuing.  Must not be called from a ready() callback.
+ *
+ * Context: process context; may sleep.
+ */
+void argo_space_cancel(struct argo_space_waiter *w)
+{
+	bool was_queued;
+
+	mutex_lock(&argo_space_lock);
+	was_queued = w->queued;
+	if (was_queued) {
+		list_del_init(&w->node);
+		w->queued = false;
+		argo_space_count--;
+	}
+	mutex_unlock(&argo_space_lock);
+	/* ready() may be running for it right now: wait until it returned */
+	if (!was_queued) {
+		mutex_lock(&argo_space_cb_lock);
+		mutex_unlock(&argo_space_cb_lock);
+	}
+}
+EXPORT_SYMBOL_GPL(argo_space_cancel);
+
+struct argo_sync_waiter {
+	struct argo_space_waiter w;
+	struct completion done;
+	int status;
+};
+
+static void argo_sync_ready(struct argo_space_waiter *w, int status)
+{
+	struct argo_sync_waiter *s = container_of(w, struct argo_sync_waiter, w);
+
+	s->status = status;
+	complete(&s->done);
+}
+
+static size_t argo_iov_total(const struct kvec *iov, unsigned int niov)
+{
+	size_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < niov && i < XEN_ARGO_MAXIOV; i++)
+		total += iov[i].iov_len;
+	return total;
+}
+
+/**
+ * argo_sendv_wait() - send one message, waiting while the destination is full
+ * @from: the ring whose port is the source address
+ * @domid: destination domain
+ * @port: destination port
+ * @iov: the payload, in kernel memory
+ * @niov: number of entries in @iov
+ * @type: message_type
+ * @timeout: longest wait in jiffies; MAX_SCHEDULE_TIMEOUT for no limit, 0
+ *	to behave as argo_sendv()
+ *
+ * Like argo_sendv(), but when the destination ring is full (-EAGAIN,
+ * -EBUSY) sleeps, interruptibly, until the hypervisor reports room, then
+ * tries again.
+ *
+ * Context: process context; sleeps.
+ * Return: as argo_sendv(); -EAGAIN after @timeout; -ERESTARTSYS when a
+ * signal interrupted the wait.
+ */
+ssize_t argo_sendv_wait(struct argo_ring *from, u16 domid, u32 port,
+			const struct kvec *iov, unsigned int niov, u32 type,
+			long timeout)
+{
+	struct argo_sync_waiter s = { };
+	size_t len = argo_iov_total(iov, niov);
+	ssize_t ret;
+	long left;
+
+	for (;;) {
+		ret = argo_sendv(from, domid, port, iov, niov, type);
+		if ((ret != -EAGAIN && ret != -EBUSY) || !timeout)
+			return ret;
+
+		init_completion(&s.done);
+		s.w.domid = domid;
+		s.w.port = port;
+		s.w.len = len;
+		s.w.ready = argo_sync_ready;
+		argo_space_wait(&s.w);
+		left = wait_for_completion_interruptible_timeout(&s.done, timeout);
+		argo_space_cancel(&s.w);
+		if (left < 0)
+			return left;		/* -ERESTARTSYS */
+		if (!left && !completion_done(&s.done))
+			return -EAGAIN;
+		if (timeout != MAX_SCHEDULE_TIMEOUT)
+			timeout = max(left, 1L);
+		/* status < 0: the next sendv reports the definitive error */
+	}
+}
+EXPORT_SYMBOL_GPL(argo_sendv_wait);

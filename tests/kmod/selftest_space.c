@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * argo_selftest: message edge cases on a one-page ring of our own, read
+ * by hand (no rx callback): zero-length and 8-piece messages, a message
+ * that exactly fills the ring, a full ring and waiting for its space,
+ * messages wrapping around the end of the ring.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/jiffies.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include "selftest.h"
+
+struct space_ctx {
+	struct argo_ring *ring;
+	u16 self;
+	u32 port;
+	u8 *buf;		/* a ring's worth of payload */
+	u8 *out;
+	struct delayed_work drain;
+};
+
+static ssize_t send1(struct space_ctx *c, const void *p, size_t n, u32 type)
+{
+	struct kvec iov = { .iov_base = (void *)p, .iov_len = n };
+
+	return argo_sendv(c->ring, c->self, c->port, &iov, 1, type);
+}
+
+/* Read the head message into c->out; return its length or an errno. */
+static long recv1(struct space_ctx *c, struct argo_msg_info *m)
+{
+	long err = argo_ring_peek(c->ring, m);
+
+	if (err)
+		return err;
+	argo_ring_copy(c->ring, 0, c->out, argo_ring_size(c->ring));
+	argo_ring_consume(c->ring);
+	return m->len;
+}
+
+
+static void drain_work(struct work_struct *work)
+{
+	struct space_ctx *c = container_of(to_delayed_work(work),
+					   struct space_ctx, drain);
+	struct argo_msg_info m;
+
+	recv1(c, &m);
+	argo_notify();
+}
+
+struct waiter_ctx {
+	struct argo_space_waiter w;
+	struct completion done;
+	int status;
+};
+
+static void waiter_ready(struct argo_space_waiter *w, int status)
+{
+	struct waiter_ctx *x = container_of(w, struct waiter_ctx, w);
+
+	x->status = status;
+	complete(&x->done);
+}
+
+static void test_pieces(struct space_ctx *c)
+{
+	struct kvec iov[ARGO_MAX_IOV];
+	struct argo_msg_info m;
+	char piece[ARGO_MAX_IOV][4];
+	unsigned int i;
+	long ret;
+
+	ret = send1(c, "", 0, 7);
+	tap(ret == 0, "zero-length message sent: %ld", ret);
+	ret = recv1(c, &m);
+	tap(ret == 0 && m.type == 7, "zero-length message received: %ld type %u",
+	    ret, m.type);
+
+	for (i = 0; i < ARGO_MAX_IOV; i++) {
+		snprintf(piece[i], sizeof(piece[i]), "<%u>", i);
+		iov[i].iov_base = piece[i];
+		iov[i].iov_len = 3;
+	}
+	ret = argo_sendv(c->ring, c->self, c->port, iov, ARGO_MAX_IOV, 8);
+	tap(ret == 3 * ARGO_MAX_IOV, "8 iovecs sent as one message: %ld", ret);
+	ret = recv1(c, &m);
+	tap(ret == 24 && !memcmp(c->out, "<0><1><2><3><4><5><6><7>", 24),
+	    "8 iovecs arrive concatenated in order: %ld", ret);
+}
+
+static void test_full(struct space_ctx *c)
+{
+	size_t len = argo_ring_size(c->ring), max = len - 32;
+	struct waiter_ctx x = { };
+	struct argo_dest_info d;
+	struct argo_msg_info m;
+	unsigned long t0;
+	long ret;
+
+	memset(c->buf, 0xa5, len);
+	ret = send1(c, c->buf, max + 1, 1);
+	tap(ret == -EMSGSIZE, "message of len - 31 bytes never fits: %ld", ret);
+	ret = send1(c, c->buf, max, 1);
+	tap(ret == max, "message of len - 32 bytes fills the ring: %ld", ret);
+	ret = argo_query(c->self, c->port, 1, &d);
+	tap(!ret && d.exists && !d.sufficient,
+	    "full ring: hypervisor reports no room for 1 byte");
+	ret = send1(c, "x", 1, 2);
+	tap(ret == -EAGAIN, "send to the full ring: %ld (want %d)", ret, -EAGAIN);
+
+	init_completion(&x.done);
+	x.w.domid = c->self;
+	x.w.port = c->port;
+	x.w.len = 1;
+	x.w.ready = waiter_ready;
+	argo_space_wait(&x.w);
+	tap(!wait_for_completion_timeout(&x.done, HZ / 4),
+	    "space waiter not woken while the ring stays full");
+	ret = recv1(c, &m);
+	tap(ret == max && c->out[0] == 0xa5 && c->out[max - 1] == 0xa5,
+	    "the ring-filling message reads back intact: %ld", ret);
+	argo_notify();
+	tap(wait_for_completion_timeout(&x.done, 5 * HZ) && x.status == 0,
+	    "space waiter woken after the space was freed: status %d", x.status);
+	argo_space_cancel(&x.w);
+	ret = send1(c, "x", 1, 2);
+	tap(ret == 1, "send after the wakeup: %ld", ret);
+	recv1(c, &m);
+
+	/* a blocking sender, released when a worker drains the ring */
+	send1(c, c->buf, max, 1);
+	schedule_delayed_work(&c->drain, HZ / 5);
+	t0 = jiffies;
+	ret = argo_sendv_wait(c->ring, c->self, c->port,
+			      &(struct kvec){ .iov_base = "y", .iov_len = 1 },
+			      1, 3, 5 * HZ);
+	tap(ret == 1 && time_after_eq(jiffies, t0 + HZ / 10),
+	    "argo_sendv_wait blocks until space is freed: %ld after %u ms",
+	    ret, jiffies_to_msecs(jiffies - t0));
+	flush_delayed_work(&c->drain);
+	recv1(c, &m);
+
+	send1(c, c->buf, max, 1);
+	t0 = jiffies;
+	ret = argo_sendv_wait(c->ring, c->self, c->port,
+			      &(struct kvec){ .iov_base = "z", .iov_len = 1 },
+			      1, 3, HZ / 5);
+	tap(ret == -EAGAIN && time_after_eq(jiffies, t0 + HZ / 5),
+	    "argo_sendv_wait gives up after its timeout: %ld after %u ms", ret,
+	    jiffies_to_msecs(jiffies - t0));
+	recv1(c, &m);
+}
+
+static void test_wrap(struct space_ctx *c)
+{
+	unsigned int i, good = 0, rounds = 24;
+	struct argo_msg_info m;
+	long ret;
+
+	/* 1000-byte payloads take 1024 bytes: positions drift across the end */
+	for (i = 0; i < rounds; i++) {
+		memset(c->buf, 'a' + i % 26, 1000);
+		c->buf[0] = i;
+		if (send1(c, c->buf, 1000, i) != 1000)
+			break;
+		ret = recv1(c, &m);
+		if (ret == 1000 && m.type == i && c->out[0] == (u8)i &&
+		    c->out[999] == 'a' + i % 26 && c->out[500] == 'a' + i % 26)
+			good++;
+	}
+	tap(good == rounds, "%u of %u messages wrapping around the ring intact",
+	    good, rounds);
+}
+
+int run_space(void)
+{
+	struct argo_ring_params p = { .partner = argo_own_domid(), .size = 0 };
+	struct space_ctx *c;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	c->self = argo_own_domid();
+	INIT_DELAYED_WORK(&c->drain, drain_work);
+	c->ring = argo_ring_create(&p);
+	tap(!IS_ERR(c->ring), "one-page ring: %d", PTR_ERR_OR_ZERO(c->ring));
+	if (IS_ERR(c->ring))
+		goto out;
+	c->port = argo_ring_port(c->ring);
+	c->buf = kzalloc(argo_ring_size(c->ring), GFP_KERNEL);
+	c->out = kzalloc(argo_ring_size(c->ring), GFP_KERNEL);
+	if (c->buf && c->out) {
+		test_pieces(c);
+		test_full(c);
+		test_wrap(c);
+	}
+	kfree(c->buf);
+	kfree(c->out);
+	argo_ring_destroy(c->ring);
+out:
+	kfree(c);
+	return 0;
+}
