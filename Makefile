@@ -19,6 +19,7 @@ modules:
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/fuzz clean
 
 # Host unit tests only (no VM): fast feedback on pure logic.
 unit:

@@ -68,7 +68,9 @@ u32 argo_rb_used(u32 len, u32 rx, u32 tx)
  */
 int argo_rb_check_ptrs(u32 len, u32 rx, u32 tx)
 {
-	if (len < XEN_ARGO_MIN_RING_SIZE || len % RB_SLOT)
+	/* a length above the maximum would let the index sums overflow */
+	if (len < XEN_ARGO_MIN_RING_SIZE || len > XEN_ARGO_MAX_RING_LEN ||
+	    len % RB_SLOT)
 		return -EIO;
 	if (rx >= len || tx >= len || rx % RB_SLOT || tx % RB_SLOT)
 		return -EIO;

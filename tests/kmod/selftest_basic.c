@@ -8,7 +8,10 @@
 #include <linux/kernel.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/freezer.h>
 #include <linux/jiffies.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -27,8 +30,9 @@ static void rx_keep_last(struct argo_ring *ring, void *priv)
 					       slot->data + slot->copied,
 					       sizeof(slot->data) - slot->copied);
 		argo_ring_consume(ring);
-		slot->msgs++;
+		WRITE_ONCE(slot->msgs, slot->msgs + 1);
 		complete(&slot->done);
+		wake_up(&slot->wq);
 	}
 }
 
@@ -43,6 +47,7 @@ struct argo_ring *slot_ring_create(struct argo_ring_params *p,
 	*slotp = slot;
 	if (slot) {
 		init_completion(&slot->done);
+		init_waitqueue_head(&slot->wq);
 		p->rx = rx_keep_last;
 		p->priv = slot;
 		ring = argo_ring_create(p);
@@ -168,62 +173,135 @@ int start_echo(void)
 
 /* ---- ping -------------------------------------------------------------- */
 
-int run_ping(void)
+/*
+ * One round trip: send @msg as ping @i and wait for its echo, sending it
+ * again up to @retries times when no echo comes (a domain being saved and
+ * restored may lose an echo that arrived after its memory was copied).
+ * The waits are freezable, so that the domain can be suspended meanwhile.
+ */
+static int ping_one(struct argo_ring *ring, struct rx_slot *slot,
+		    const char *msg, size_t len, unsigned int i,
+		    unsigned long deadline)
+{
+	struct kvec iov = { .iov_base = (void *)msg, .iov_len = len };
+	unsigned int attempt, seen;
+	ssize_t ret;
+
+	for (attempt = 0; attempt <= retries; attempt++) {
+		seen = READ_ONCE(slot->msgs);
+		do {
+			ret = argo_sendv(ring, peer, port, &iov, 1, 0x100 + i);
+			if (ret != -ECONNREFUSED)
+				break;
+			/* the echo ring may not exist yet */
+			wait_event_freezable_timeout(slot->wq, false, HZ / 10);
+		} while (time_before(jiffies, deadline));
+		if (ret != len) {
+			pr_info("send ping %u to dom%d:%#x: %zd\n", i, peer, port, ret);
+			return ret < 0 ? ret : -EIO;
+		}
+		while (wait_event_freezable_timeout(slot->wq,
+						    READ_ONCE(slot->msgs) != seen,
+						    retries ? 2 * HZ : 10 * HZ) > 0) {
+			seen = READ_ONCE(slot->msgs);
+			if (slot->info.type < 0x101 + i)
+				continue;	/* a late echo of an earlier try */
+			if (slot->info.src_domid == peer &&
+			    slot->info.src_port == port &&
+			    slot->info.type == 0x101 + i &&
+			    slot->copied == len && !memcmp(slot->data, msg, len))
+				return 0;
+			pr_info("echo %u mismatch: dom%u:%#x type %#x len %zu\n",
+				i, slot->info.src_domid, slot->info.src_port,
+				slot->info.type, slot->copied);
+			return -EIO;
+		}
+		pr_info("no echo for ping %u (try %u)\n", i, attempt);
+	}
+	return -ETIMEDOUT;
+}
+
+/* @count pings to (@peer, @port); returns how many came back intact. */
+static unsigned int ping_loop(void)
 {
 	struct argo_ring_params p = { .partner = peer, .size = 8192 };
 	unsigned long deadline = jiffies + wait_s * HZ;
 	char msg[MSG_MAX];
 	struct argo_ring *ring;
 	struct rx_slot *slot;
-	struct kvec iov;
 	unsigned int i, good = 0;
-	ssize_t ret;
+	size_t len;
+
+	ring = slot_ring_create(&p, &slot);
+	if (IS_ERR(ring))
+		goto out;
+	for (i = 0; i < count; i++) {
+		len = scnprintf(msg, sizeof(msg), "ping %u from dom%d to dom%d",
+				i, argo_own_domid(), peer);
+		if (ping_one(ring, slot, msg, len, i, deadline))
+			break;
+		good++;
+		if (interval_ms)
+			wait_event_freezable_timeout(slot->wq, false,
+						     msecs_to_jiffies(interval_ms));
+	}
+	argo_ring_destroy(ring);
+out:
+	kfree(slot);
+	return good;
+}
+
+int run_ping(void)
+{
+	unsigned int good;
 
 	if (peer < 0 || peer >= ARGO_DOMID_ANY) {
 		pr_err("mode=ping needs peer=<domid>\n");
 		return -EINVAL;
 	}
-	ring = slot_ring_create(&p, &slot);
-	if (IS_ERR(ring))
-		goto out;
-
-	for (i = 0; i < count; i++) {
-		iov.iov_base = msg;
-		iov.iov_len = scnprintf(msg, sizeof(msg),
-					"ping %u from dom%d to dom%d", i,
-					argo_own_domid(), peer);
-		reinit_completion(&slot->done);
-		do {
-			ret = argo_sendv(ring, peer, port, &iov, 1, 0x100 + i);
-			if (ret != -ECONNREFUSED)
-				break;
-			msleep(100);	/* the echo ring may not exist yet */
-		} while (time_before(jiffies, deadline));
-		if (ret != iov.iov_len) {
-			tap(false, "send ping %u to dom%d:%#x: %zd", i, peer, port,
-			    ret);
-			break;
-		}
-		if (!wait_for_completion_timeout(&slot->done, 10 * HZ)) {
-			tap(false, "echo %u arrived within 10 s", i);
-			break;
-		}
-		if (slot->info.src_domid == peer && slot->info.src_port == port &&
-		    slot->info.type == 0x101 + i &&
-		    slot->copied == iov.iov_len &&
-		    !memcmp(slot->data, msg, iov.iov_len))
-			good++;
-		else
-			pr_info("echo %u mismatch: dom%u:%#x type %#x len %zu\n",
-				i, slot->info.src_domid, slot->info.src_port,
-				slot->info.type, slot->copied);
-	}
+	good = ping_loop();
 	tap(good == count, "%u of %u round trips dom%d -> dom%d -> dom%d intact",
 	    good, count, argo_own_domid(), peer, argo_own_domid());
-	argo_ring_destroy(ring);
-out:
-	kfree(slot);
 	return 0;
+}
+
+/*
+ * mode=pinger: the same pings from a freezable kernel thread, so that the
+ * domain can be saved and restored in the middle of the conversation.
+ * pinger_good counts intact round trips; pinger_done turns 1 at the end.
+ */
+static uint pinger_good;
+module_param(pinger_good, uint, 0444);
+MODULE_PARM_DESC(pinger_good, "mode=pinger: intact round trips");
+static uint pinger_done;
+module_param(pinger_done, uint, 0444);
+MODULE_PARM_DESC(pinger_done, "mode=pinger: 1 once all pings were tried");
+static struct task_struct *pinger_task;
+
+static int pinger_fn(void *unused)
+{
+	set_freezable();
+	WRITE_ONCE(pinger_good, ping_loop());
+	pr_info("pinger: %u of %u round trips intact\n", pinger_good, count);
+	WRITE_ONCE(pinger_done, 1);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(HZ / 10);
+	return 0;
+}
+
+int start_pinger(void)
+{
+	if (peer < 0 || peer >= ARGO_DOMID_ANY)
+		return -EINVAL;
+	pinger_task = kthread_run(pinger_fn, NULL, "argo-pinger");
+	return PTR_ERR_OR_ZERO(pinger_task);
+}
+
+void stop_pinger(void)
+{
+	if (!IS_ERR_OR_NULL(pinger_task))
+		kthread_stop(pinger_task);
+	pinger_task = NULL;
 }
 
 void stop_echo(void)

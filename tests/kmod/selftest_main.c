@@ -14,6 +14,10 @@
  * mode=stress    concurrent senders on one ring: none lost, none duplicated
  * mode=wildcard  an any-sender ring; @expect is the errno wanted (0 when
  *                Xen runs with mac-permissive=1, -EPERM otherwise)
+ * mode=pinger    mode=ping from a freezable thread (the domain may be saved
+ *                and restored meanwhile); stays loaded
+ * mode=flood     send to (@peer, @port) from a thread until the peer goes
+ *                away; stays loaded (see selftest_peer.c)
  *
  * Results are logged as TAP lines prefixed "argo_selftest: " (the test
  * script turns them into its own TAP), and module init fails with -EIO if
@@ -29,7 +33,7 @@
 
 static char *mode = "self";
 module_param(mode, charp, 0444);
-MODULE_PARM_DESC(mode, "self, echo, ping, limits, space, stress or wildcard");
+MODULE_PARM_DESC(mode, "self, echo, ping, pinger, limits, space, stress, wildcard or flood");
 int peer = -1;
 module_param(peer, int, 0444);
 MODULE_PARM_DESC(peer, "domain to ping (mode=ping)");
@@ -48,6 +52,12 @@ MODULE_PARM_DESC(echoed, "messages echoed so far (echo)");
 int expect;
 module_param(expect, int, 0444);
 MODULE_PARM_DESC(expect, "errno the test expects (wildcard)");
+uint retries;
+module_param(retries, uint, 0444);
+MODULE_PARM_DESC(retries, "times a ping is sent again when its echo does not come (ping)");
+uint interval_ms;
+module_param(interval_ms, uint, 0444);
+MODULE_PARM_DESC(interval_ms, "pause between pings (ping)");
 
 static unsigned int tap_n;
 static unsigned int tap_failed;
@@ -87,6 +97,10 @@ static int __init argo_selftest_init(void)
 
 	if (!strcmp(mode, "echo"))
 		return start_echo();
+	if (!strcmp(mode, "flood"))
+		return start_flood();
+	if (!strcmp(mode, "pinger"))
+		return start_pinger();
 	for (i = 0; i < ARRAY_SIZE(argo_selftest_modes); i++)
 		if (!strcmp(mode, argo_selftest_modes[i].name))
 			break;
@@ -104,6 +118,8 @@ static int __init argo_selftest_init(void)
 static void __exit argo_selftest_exit(void)
 {
 	stop_echo();
+	stop_flood();
+	stop_pinger();
 }
 
 module_init(argo_selftest_init);

@@ -86,6 +86,8 @@ static void test_empty_and_bad_ptrs(void)
 	tap_is(argo_rb_peek(r.data, r.len, 0, 4048, &m), -EIO, "tx past len: -EIO");
 	tap_is(argo_rb_peek(r.data, 40, 0, 16, &m), -EIO, "ring shorter than 48 bytes: -EIO");
 	tap_is(argo_rb_peek(r.data, 4040, 0, 16, &m), -EIO, "ring length not a slot multiple: -EIO");
+	tap_is(argo_rb_peek(r.data, XEN_ARGO_MAX_RING_LEN + 16, 0, 16, &m), -EIO,
+	       "ring longer than the hypervisor allows: -EIO");
 	free(r.data);
 }
 
