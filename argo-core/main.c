@@ -111,6 +111,7 @@ static void argo_resume_work_fn(struct work_struct *work)
 	argo_space_kick();
 	pr_info("rings registered again after resume\n");
 }
+
 static DECLARE_WORK(argo_resume_work, argo_resume_work_fn);
 
 static int argo_resume_notify(struct notifier_block *nb, unsigned long action,

@@ -31,8 +31,10 @@
 /* Recheck interval while waiters remain (see above). */
 #define ARGO_SPACE_RECHECK	(HZ / 2)
 
-/* argo_space_lock guards the list; argo_space_cb_lock is held while ready
- * callbacks run, so that argo_space_cancel() can wait for them. */
+/*
+ * argo_space_lock guards the list; argo_space_cb_lock is held while ready
+ * callbacks run, so that argo_space_cancel() can wait for them.
+ */
 static DEFINE_MUTEX(argo_space_lock);
 static DEFINE_MUTEX(argo_space_cb_lock);
 static LIST_HEAD(argo_space_waiters);

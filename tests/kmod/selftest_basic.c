@@ -38,7 +38,7 @@ static void rx_keep_last(struct argo_ring *ring, void *priv)
 
 /* A ring whose callback keeps the last message in a new rx_slot. */
 struct argo_ring *slot_ring_create(struct argo_ring_params *p,
-					  struct rx_slot **slotp)
+				   struct rx_slot **slotp)
 {
 	struct argo_ring *ring = ERR_PTR(-ENOMEM);
 	struct rx_slot *slot;

@@ -77,7 +77,6 @@ void tap(bool ok, const char *fmt, ...)
 	va_end(args);
 }
 
-
 static const struct {
 	const char *name;
 	int (*run)(void);

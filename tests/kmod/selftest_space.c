@@ -45,7 +45,6 @@ static long recv1(struct space_ctx *c, struct argo_msg_info *m)
 	return m->len;
 }
 
-
 static void drain_work(struct work_struct *work)
 {
 	struct space_ctx *c = container_of(to_delayed_work(work),
