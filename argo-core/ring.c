@@ -17,6 +17,7 @@
 #include <linux/mutex.h>
 #include <linux/rculist.h>
 #include <linux/seq_file.h>
+#include <linux/uio.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <xen/page.h>
@@ -117,7 +118,7 @@ static void argo_ring_rx_work(struct work_struct *work)
 	}
 }
 
-static bool argo_ring_has_data(const struct argo_ring *r)
+static bool argo_ring_has_data_raw(const struct argo_ring *r)
 {
 	return READ_ONCE(r->shared->tx_ptr) != READ_ONCE(r->shared->rx_ptr);
 }
@@ -132,7 +133,7 @@ void argo_rings_kick(void)
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(r, &argo_rings, node)
-		if (argo_ring_has_data(r))
+		if (argo_ring_has_data_raw(r))
 			queue_work(argo_wq, &r->rx_work);
 	rcu_read_unlock();
 }
@@ -413,6 +414,53 @@ size_t argo_ring_copy(struct argo_ring *ring, size_t offset, void *buf,
 			    buf, count);
 }
 EXPORT_SYMBOL_GPL(argo_ring_copy);
+
+/**
+ * argo_ring_copy_to_iter() - copy payload bytes of the message last peeked
+ * @ring: the ring
+ * @offset: first payload byte to copy
+ * @to: destination (user or kernel memory); advanced by what was copied
+ * @count: at most this many bytes
+ *
+ * The same as argo_ring_copy() for an iov_iter, so that argo-char copies
+ * straight from the ring to userspace.  May fault in user pages.
+ *
+ * Context: process context; may sleep.
+ * Return: bytes copied; fewer than asked when a user page faulted.
+ */
+size_t argo_ring_copy_to_iter(struct argo_ring *ring, size_t offset,
+			      struct iov_iter *to, size_t count)
+{
+	size_t n, first, done;
+	u32 pos;
+
+	if (!ring->cur_valid)
+		return 0;
+	n = argo_rb_span(ring->len, &ring->cur, offset, count, &pos, &first);
+	if (!n)
+		return 0;
+	done = copy_to_iter(ring->shared->ring + pos, first, to);
+	if (done == first && n > first)
+		done += copy_to_iter(ring->shared->ring, n - first, to);
+	return done;
+}
+EXPORT_SYMBOL_GPL(argo_ring_copy_to_iter);
+
+/**
+ * argo_ring_has_data() - whether a ring may hold a message, cheaply
+ * @ring: the ring
+ *
+ * Reads the two indexes only, without validating anything: suitable for
+ * poll() and for deciding whether to sleep.  argo_ring_peek() is the
+ * authority on what is there.
+ *
+ * Return: true when the indexes differ.
+ */
+bool argo_ring_has_data(const struct argo_ring *ring)
+{
+	return argo_ring_has_data_raw(ring);
+}
+EXPORT_SYMBOL_GPL(argo_ring_has_data);
 
 /**
  * argo_ring_consume() - drop the message last peeked

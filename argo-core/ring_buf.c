@@ -123,6 +123,38 @@ int argo_rb_peek(const u8 *data, u32 len, u32 rx, u32 tx,
 }
 
 /**
+ * argo_rb_span() - where a range of a message's payload lies in the ring
+ * @len: data area length
+ * @msg: a message returned by argo_rb_peek() for this ring
+ * @offset: first payload byte wanted
+ * @count: at most this many bytes
+ * @pos: returned offset in the data area of the first byte
+ * @first: returned number of bytes from @pos before the ring wraps; the
+ *	rest (return value minus @first) starts at offset 0
+ *
+ * Return: the number of bytes in the range (0 when @offset is at or past
+ * the end of the payload).
+ */
+size_t argo_rb_span(u32 len, const struct argo_rb_msg *msg, size_t offset,
+		    size_t count, u32 *pos, size_t *first)
+{
+	size_t n;
+
+	*pos = 0;
+	*first = 0;
+	if (offset >= msg->payload_len)
+		return 0;
+	n = msg->payload_len - offset;
+	if (n > count)
+		n = count;
+	*pos = (u32)((msg->payload_off + offset) % len);
+	*first = len - *pos;
+	if (*first > n)
+		*first = n;
+	return n;
+}
+
+/**
  * argo_rb_copy() - copy part of a validated message's payload
  * @data: the ring's data area
  * @len: data area length
@@ -140,15 +172,9 @@ size_t argo_rb_copy(const u8 *data, u32 len, const struct argo_rb_msg *msg,
 	size_t n, first;
 	u32 pos;
 
-	if (offset >= msg->payload_len)
+	n = argo_rb_span(len, msg, offset, count, &pos, &first);
+	if (!n)
 		return 0;
-	n = msg->payload_len - offset;
-	if (n > count)
-		n = count;
-	pos = (u32)((msg->payload_off + offset) % len);
-	first = len - pos;
-	if (first > n)
-		first = n;
 	memcpy(buf, data + pos, first);
 	if (n > first)
 		memcpy((u8 *)buf + first, data, n - first);

@@ -41,6 +41,8 @@ u32 argo_rb_used(u32 len, u32 rx, u32 tx);
 int argo_rb_check_ptrs(u32 len, u32 rx, u32 tx);
 int argo_rb_peek(const u8 *data, u32 len, u32 rx, u32 tx,
 		 struct argo_rb_msg *msg);
+size_t argo_rb_span(u32 len, const struct argo_rb_msg *msg, size_t offset,
+		    size_t count, u32 *pos, size_t *first);
 size_t argo_rb_copy(const u8 *data, u32 len, const struct argo_rb_msg *msg,
 		    size_t offset, void *buf, size_t count);
 

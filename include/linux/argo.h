@@ -131,6 +131,9 @@ void argo_space_cancel(struct argo_space_waiter *w);
 int argo_ring_peek(struct argo_ring *ring, struct argo_msg_info *info);
 size_t argo_ring_copy(struct argo_ring *ring, size_t offset, void *buf,
 		      size_t count);
+size_t argo_ring_copy_to_iter(struct argo_ring *ring, size_t offset,
+			      struct iov_iter *to, size_t count);
+bool argo_ring_has_data(const struct argo_ring *ring);
 void argo_ring_consume(struct argo_ring *ring);
 int argo_notify(void);
 
