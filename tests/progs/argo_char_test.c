@@ -26,6 +26,9 @@
 
 static int self;
 
+/* A ring that fills exactly one page: 4096 bytes less the ring header. */
+#define ONE_PAGE (4096 - 64)
+
 /* Call, then check that it failed with @err (or succeeded for err 0). */
 #define EXPECT_ERRNO(call, err, ...) do {				\
 	errno = 0;							\
@@ -145,7 +148,7 @@ static void test_bad_args(void)
 
 static void test_messages(void)
 {
-	int rx = bound(0x4000, self, 4096, 0), tx = bound(ARGO_PORT_ANY, self, 0, 0);
+	int rx = bound(0x4000, self, ONE_PAGE, 0), tx = bound(ARGO_PORT_ANY, self, 0, 0);
 	uint32_t type = 0, sport = 0;
 	uint16_t sdom = 0;
 	char buf[64];
@@ -206,7 +209,7 @@ static void test_messages(void)
 		uint32_t max = 0;
 
 		tap_is(argo_query(tx, self, 0x4000, 100, &room, &max), 1, "QUERY: ring exists");
-		tap_ok(room == 1 && max == 4096 - 64 - 32, "QUERY: room for 100 bytes, max %u", max);
+		tap_ok(room == 1 && max == ONE_PAGE - 32, "QUERY: room for 100 bytes, max %u", max);
 		tap_is(argo_query(tx, self, 0x4001, 1, &room, &max), 0, "QUERY: no ring on another port");
 	}
 	EXPECT_ERRNO(argo_connect(tx, self, 0x4000), 0, "CONNECT");
@@ -220,7 +223,7 @@ static void test_messages(void)
 
 static void test_nonblock_and_poll(void)
 {
-	int rx = bound(0x4100, self, 4096, O_NONBLOCK);
+	int rx = bound(0x4100, self, ONE_PAGE, O_NONBLOCK);
 	int tx = bound(ARGO_PORT_ANY, self, 0, O_NONBLOCK);
 	char buf[1000], in[1000];
 	int i, ev;
@@ -281,7 +284,7 @@ static double now(void)
 
 static void test_blocking_and_signals(void)
 {
-	int rx = bound(0x4200, self, 4096, 0), tx = bound(ARGO_PORT_ANY, self, 0, 0);
+	int rx = bound(0x4200, self, ONE_PAGE, 0), tx = bound(ARGO_PORT_ANY, self, 0, 0);
 	struct delayed d = { .fd = tx, .ms = 300, .what = 0, .port = 0x4200 };
 	struct sigaction sa;
 	pthread_t th;

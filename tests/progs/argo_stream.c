@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "recv"))
 		return do_recv(strtoul(argv[2], NULL, 0), strtoull(argv[3], NULL, 0),
-			       argc > 4 ? strtoul(argv[4], NULL, 0) : 4096);
+			       argc > 4 ? strtoul(argv[4], NULL, 0) : 4032);
 	if (argc == 5 && !strcmp(argv[1], "send"))
 		return do_send(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0),
 			       strtoull(argv[4], NULL, 0));

@@ -7,9 +7,9 @@
 # on port 0x2000 and an argo_stream receiver on 0x2100 (one-page ring),
 # both in the background while the domU runs.
 . /rig/tap.sh
-argo listen -e -p 1 0x2000 >/tmp/listen.out 2>&1 &
+argo listen -e 0x2000 >/tmp/listen.out 2>&1 &
 echo $! >/tmp/listen.pid
-argo_stream recv 0x2100 1000000 4096 >/tmp/stream.out 2>&1 &
+argo_stream recv 0x2100 1000000 4032 >/tmp/stream.out 2>&1 &
 echo $! >/tmp/stream.pid
 sleep 0.5
 tap_ok $(kill -0 "$(cat /tmp/listen.pid)"; echo $?) "argo listen -e 0x2000 running"
