@@ -4,20 +4,29 @@
 #
 #   make [KDIR=/path/to/kernel/build]   build the four modules
 #   make check                          the whole test suite (host + Xen VMs)
+#   make install                        modules, libargo, the argo command
 #   make clean
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KBUILD_FLAGS ?=
 
-.PHONY: all modules clean check unit
+.PHONY: all modules clean check unit install
 
 all: modules
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_FLAGS) modules
 
+# The modules (into /lib/modules/<release>/updates via kbuild's
+# modules_install, INSTALL_MOD_PATH honoured), then libargo, the argo
+# command, headers, pkg-config file and udev rule (DESTDIR, PREFIX).
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	$(MAKE) -C tools install
+
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	$(MAKE) -C tools clean
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/fuzz clean
 
