@@ -140,6 +140,8 @@ static long argo_ep_bind(struct argo_ep *ep, struct argo_bind __user *ubind)
 		goto out;
 	}
 	smp_store_release(&ep->ring, ring);
+	/* a message may have arrived before the ring was published */
+	wake_up_interruptible_poll(&ep->rx_wq, EPOLLIN | EPOLLRDNORM);
 out:
 	mutex_unlock(&ep->lock);
 	return err;
@@ -250,8 +252,12 @@ static int argo_ep_wait_msg(struct argo_ep *ep, struct argo_ring *ring,
 	int err;
 
 	for (;;) {
-		if (mutex_lock_interruptible(&ep->rx_lock))
+		if (nonblock) {
+			if (!mutex_trylock(&ep->rx_lock))
+				return -EAGAIN;
+		} else if (mutex_lock_interruptible(&ep->rx_lock)) {
 			return -ERESTARTSYS;
+		}
 		err = argo_ring_peek(ring, m);
 		if (err != -EAGAIN)
 			break;
@@ -455,14 +461,6 @@ static int argo_ep_fsync(struct file *file, loff_t start, loff_t end,
 	return wait_event_interruptible(ep->tx_wq, !atomic_read(&ep->inflight));
 }
 
-static int argo_ep_flush(struct file *file, fl_owner_t id)
-{
-	struct argo_ep *ep = file->private_data;
-
-	wait_event_killable(ep->tx_wq, !atomic_read(&ep->inflight));
-	return 0;
-}
-
 const struct file_operations argo_ep_fops = {
 	.owner = THIS_MODULE,
 	.open = argo_ep_open,
@@ -473,5 +471,4 @@ const struct file_operations argo_ep_fops = {
 	.compat_ioctl = compat_ptr_ioctl,
 	.poll = argo_ep_poll,
 	.fsync = argo_ep_fsync,
-	.flush = argo_ep_flush,
 };

@@ -27,6 +27,7 @@
  * @cur_valid: @cur describes the message at the read index
  * @consumed: a message was consumed since the last notify
  * @resume_pending: the rx work must call the resumed callback first
+ * @lost: registering again after resume failed (retried later)
  * @broken: the ring's indexes or a header were found corrupt
  * @rx_msgs: messages consumed
  * @rx_bytes: payload bytes consumed
@@ -48,6 +49,7 @@ struct argo_ring {
 	bool cur_valid;
 	bool consumed;
 	atomic_t resume_pending;
+	bool lost;
 	bool broken;
 	u64 rx_msgs;
 	u64 rx_bytes;
@@ -65,7 +67,7 @@ struct seq_file;
 /* ring.c */
 void argo_rings_kick(void);
 void argo_rings_assert_empty(void);
-void argo_rings_resume(void);
+unsigned int argo_rings_resume(bool retry);
 int argo_rings_show(struct seq_file *m);
 
 /* space.c */

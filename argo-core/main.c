@@ -96,28 +96,45 @@ static irqreturn_t argo_virq_handler(int irq, void *dev_id)
 
 /*
  * Restore and migration give the domain a hypervisor without its rings
- * (and, after restore, a new domid): register everything again.
+ * (and, after restore, a new domid): register everything again, retrying
+ * the rings the hypervisor refused for a while.
  */
+#define ARGO_RESUME_RETRIES	10
+
+static unsigned int argo_resume_tries;
+
 static void argo_resume_work_fn(struct work_struct *work)
 {
+	bool retry = argo_resume_tries > 0;
 	int domid = argo_read_domid();
+	unsigned int lost;
 
 	if (domid >= 0 && domid != argo_domid) {
 		pr_info("domain id changed from %d to %d on resume\n",
 			argo_domid, domid);
 		WRITE_ONCE(argo_domid, domid);
 	}
-	argo_rings_resume();
+	lost = argo_rings_resume(retry);
 	argo_space_kick();
-	pr_info("rings registered again after resume\n");
+	if (!lost) {
+		pr_info("rings registered again after resume\n");
+		return;
+	}
+	if (++argo_resume_tries <= ARGO_RESUME_RETRIES) {
+		queue_delayed_work(argo_wq, to_delayed_work(work), HZ);
+		return;
+	}
+	pr_err("%u rings could not be registered again after resume: their clients must recreate them\n",
+	       lost);
 }
 
-static DECLARE_WORK(argo_resume_work, argo_resume_work_fn);
+static DECLARE_DELAYED_WORK(argo_resume_work, argo_resume_work_fn);
 
 static int argo_resume_notify(struct notifier_block *nb, unsigned long action,
 			      void *data)
 {
-	queue_work(argo_wq, &argo_resume_work);
+	argo_resume_tries = 0;
+	mod_delayed_work(argo_wq, &argo_resume_work, 0);
 	return NOTIFY_OK;
 }
 
@@ -172,7 +189,7 @@ static void __exit argo_core_exit(void)
 	argo_debugfs_exit();
 	xen_resume_notifier_unregister(&argo_resume_nb);
 	unbind_from_irqhandler(argo_virq_irq, NULL);
-	cancel_work_sync(&argo_resume_work);
+	cancel_delayed_work_sync(&argo_resume_work);
 	argo_space_exit();
 	destroy_workqueue(argo_wq);
 	pr_info("unloaded\n");

@@ -111,8 +111,8 @@ static void argo_ring_rx_work(struct work_struct *work)
 	if (r->params.rx)
 		r->params.rx(r, r->params.priv);
 	/* Release senders that waited for the space just freed. */
-	if (r->consumed) {
-		r->consumed = false;
+	if (READ_ONCE(r->consumed)) {
+		WRITE_ONCE(r->consumed, false);
 		atomic_long_inc(&r->notifies);
 		argo_notify();
 	}
@@ -141,23 +141,35 @@ void argo_rings_kick(void)
 /*
  * After the domain was restored (or migrated), the hypervisor has no
  * rings for it: register each again, keeping its memory and indexes, then
- * let the rx work tell the client and drain what arrived meanwhile.
+ * let the rx work tell the client and drain what arrived meanwhile.  With
+ * @retry only the rings whose registration failed last time are tried
+ * (the hypervisor answers -EAGAIN while it tracks dirty pages).
+ *
+ * Return: the number of rings still not registered.
  */
-void argo_rings_resume(void)
+unsigned int argo_rings_resume(bool retry)
 {
+	unsigned int lost = 0;
 	struct argo_ring *r;
 	int err;
 
 	mutex_lock(&argo_rings_lock);
 	list_for_each_entry(r, &argo_rings, node) {
+		if (retry && !r->lost)
+			continue;
 		err = argo_ring_register(r, true);
-		if (err)
-			pr_err("cannot register ring port %#x partner %u again after resume: error %d\n",
-			       r->port, r->partner, err);
+		r->lost = err;
+		if (err) {
+			lost++;
+			pr_warn_ratelimited("cannot register ring port %#x partner %u again after resume: error %d\n",
+					    r->port, r->partner, err);
+			continue;
+		}
 		atomic_set(&r->resume_pending, 1);
 		queue_work(argo_wq, &r->rx_work);
 	}
 	mutex_unlock(&argo_rings_lock);
+	return lost;
 }
 
 /* The debugfs "rings" file: one line per ring. */
@@ -259,6 +271,9 @@ struct argo_ring *argo_ring_create(const struct argo_ring_params *params)
 	}
 	list_add_tail_rcu(&r->node, &argo_rings);
 	mutex_unlock(&argo_rings_lock);
+	/* a VIRQ between registration and the list add found no ring */
+	if (argo_ring_has_data_raw(r))
+		queue_work(argo_wq, &r->rx_work);
 	return r;
 
 unlock:
@@ -285,13 +300,21 @@ void argo_ring_destroy(struct argo_ring *ring)
 
 	if (IS_ERR_OR_NULL(ring))
 		return;
+	/*
+	 * Unregister under the lock: the port becomes free for a new ring at
+	 * once, and resume cannot register this ring again in between.
+	 * -ENOENT means the hypervisor already forgot it (a resume that
+	 * could not register it again).
+	 */
 	mutex_lock(&argo_rings_lock);
 	list_del_rcu(&ring->node);
+	err = argo_ring_unregister(ring);
+	if (err == -ENOENT)
+		err = 0;
 	mutex_unlock(&argo_rings_lock);
 	synchronize_rcu();		/* the VIRQ handler no longer sees it */
 	cancel_work_sync(&ring->rx_work);
 
-	err = argo_ring_unregister(ring);
 	if (err) {
 		/*
 		 * The hypervisor may still write to these pages: leaking them
@@ -481,6 +504,6 @@ void argo_ring_consume(struct argo_ring *ring)
 	/* the payload reads above must complete before the space is reused */
 	smp_store_release(&ring->shared->rx_ptr, ring->cur.next_rx);
 	ring->cur_valid = false;
-	ring->consumed = true;
+	WRITE_ONCE(ring->consumed, true);
 }
 EXPORT_SYMBOL_GPL(argo_ring_consume);

@@ -128,7 +128,7 @@ static void argo_space_work_fn(struct work_struct *work)
 	batch = kcalloc(XEN_ARGO_MAX_NOTIFY_COUNT, sizeof(*batch), GFP_KERNEL);
 	status = kcalloc(XEN_ARGO_MAX_NOTIFY_COUNT, sizeof(*status), GFP_KERNEL);
 	if (!rd || !batch || !status) {
-		mod_delayed_work(argo_wq, &argo_space_work, ARGO_SPACE_RECHECK);
+		queue_delayed_work(argo_wq, &argo_space_work, ARGO_SPACE_RECHECK);
 		goto out;
 	}
 
@@ -156,11 +156,17 @@ static void argo_space_work_fn(struct work_struct *work)
 		if (list_entry_is_head(w, &argo_space_waiters, node))
 			break;
 	}
+	/* queue_delayed_work: a kick that came meanwhile stays immediate */
 	if (argo_space_count)
-		mod_delayed_work(argo_wq, &argo_space_work, ARGO_SPACE_RECHECK);
+		queue_delayed_work(argo_wq, &argo_space_work, ARGO_SPACE_RECHECK);
+	/*
+	 * Take the callback lock before dropping the list lock: a waiter
+	 * moved to @done is no longer "queued", so argo_space_cancel() relies
+	 * on the callback lock alone to wait for its ready() call.
+	 */
+	mutex_lock(&argo_space_cb_lock);
 	mutex_unlock(&argo_space_lock);
 
-	mutex_lock(&argo_space_cb_lock);
 	list_for_each_entry_safe(w, tmp, &done, node) {
 		list_del_init(&w->node);
 		w->ready(w, w->status);
