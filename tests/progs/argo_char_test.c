@@ -251,7 +251,7 @@ static void test_nonblock_and_poll(void)
 struct delayed {
 	int fd;
 	int ms;
-	int what;	/* 0: send one message, 1: drain */
+	int what;	/* 0: send one message, 1: drain, 2: one blocking write */
 	uint32_t port;
 };
 
@@ -261,11 +261,16 @@ static void *delayed_fn(void *arg)
 	char buf[4096];
 
 	usleep(d->ms * 1000);
-	if (d->what == 0)
+	if (d->what == 0) {
 		argo_sendto(d->fd, "wake", 4, 9, self, d->port);
-	else
+	} else if (d->what == 1) {
 		while (read(d->fd, buf, sizeof(buf)) > 0)
 			;
+	} else {
+		/* one blocking write of a full-size message; ms = 1 on success */
+		memset(buf, 'b', 1000);
+		d->ms = write(d->fd, buf, 1000) == 1000;
+	}
 	return NULL;
 }
 
@@ -329,6 +334,30 @@ static void test_blocking_and_signals(void)
 	tap_ok(n == sizeof(buf) && now() - t0 >= 0.25,
 	       "blocking write to a full ring waits for space (%.2f s)", now() - t0);
 	pthread_join(th, NULL);
+
+	/* close() of a copy of the file must not wait for a blocked writer */
+	{
+		struct delayed w = { .fd = tx, .ms = 0, .what = 2 };
+		int dupfd;
+
+		while (read(rx, buf, sizeof(buf)) > 0)
+			;
+		for (i = 0; i < 3; i++)
+			write(tx, buf, sizeof(buf));
+		pthread_create(&th, NULL, delayed_fn, &w);
+		usleep(200 * 1000);	/* the writer is blocked by now */
+		dupfd = dup(tx);
+		t0 = now();
+		close(dupfd);
+		tap_ok(now() - t0 < 0.1, "close() of a dup does not wait for a blocked writer (%.3f s)",
+		       now() - t0);
+		while (read(rx, buf, sizeof(buf)) > 0)	/* release the writer */
+			;
+		pthread_join(th, NULL);
+		tap_ok(w.ms == 1, "the blocked writer completed once space was freed");
+		while (read(rx, buf, sizeof(buf)) > 0)
+			;
+	}
 
 	sa.sa_flags = 0;
 	sigaction(SIGALRM, &sa, NULL);
