@@ -36,8 +36,8 @@
 #define ARGO_NOTIFY_BATCH	16
 
 struct argo_ep {
-	struct mutex lock;
-	struct mutex rx_lock;
+	struct mutex lock;		/* binding and the connected peer */
+	struct mutex rx_lock;		/* serialises receivers */
 	struct argo_ring *ring;
 	struct argo_addr peer;
 	bool connected;
@@ -61,6 +61,7 @@ static bool argo_domid_valid(u32 domid)
 /* The ring once bound; bound endpoints never unbind before release. */
 static struct argo_ring *argo_ep_ring(struct argo_ep *ep)
 {
+	/* pairs with the release in argo_ep_bind(): the ring is complete */
 	return smp_load_acquire(&ep->ring);
 }
 
@@ -139,6 +140,7 @@ static long argo_ep_bind(struct argo_ep *ep, struct argo_bind __user *ubind)
 		err = -EFAULT;
 		goto out;
 	}
+	/* publish a fully created ring to lockless readers (argo_ep_ring) */
 	smp_store_release(&ep->ring, ring);
 	/* a message may have arrived before the ring was published */
 	wake_up_interruptible_poll(&ep->rx_wq, EPOLLIN | EPOLLRDNORM);

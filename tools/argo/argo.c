@@ -65,6 +65,16 @@ static unsigned long num(const char *s, const char *what, unsigned long max)
 	return v;
 }
 
+/* DOMID PORT at optind, and nothing after them unless @more is set. */
+static void dest_args(int argc, char **argv, int more, uint16_t *dom,
+		      uint32_t *port)
+{
+	if (optind + 2 > argc || (!more && optind + 2 != argc))
+		usage(2);
+	*dom = num(argv[optind], "domid", 0x7fef);
+	*port = num(argv[optind + 1], "port", UINT32_MAX);
+}
+
 static void die(const char *what)
 {
 	fprintf(stderr, "argo: %s: %s\n", what, strerror(errno));
@@ -166,10 +176,7 @@ static int cmd_send(int argc, char **argv)
 		default: usage(2);
 		}
 	}
-	if (optind + 2 > argc)
-		usage(2);
-	dom = num(argv[optind], "domid", 0x7fef);
-	port = num(argv[optind + 1], "port", UINT32_MAX);
+	dest_args(argc, argv, 1, &dom, &port);
 	fd = open_bound(ARGO_PORT_ANY, dom, 0);
 	if (optind + 2 < argc) {
 		for (i = optind + 2, len = 0; i < argc; i++)
@@ -217,10 +224,7 @@ static int cmd_ping(int argc, char **argv)
 		default: usage(2);
 		}
 	}
-	if (optind + 2 != argc)
-		usage(2);
-	dom = num(argv[optind], "domid", 0x7fef);
-	port = num(argv[optind + 1], "port", UINT32_MAX);
+	dest_args(argc, argv, 0, &dom, &port);
 	fd = open_bound(ARGO_PORT_ANY, dom, size + 4096);
 	out = malloc(size + 1);
 	in = malloc(size + 1);
@@ -282,10 +286,7 @@ static int cmd_query(int argc, char **argv)
 		default: usage(2);
 		}
 	}
-	if (optind + 2 != argc)
-		usage(2);
-	dom = num(argv[optind], "domid", 0x7fef);
-	port = num(argv[optind + 1], "port", UINT32_MAX);
+	dest_args(argc, argv, 0, &dom, &port);
 	fd = argo_open(0);
 	if (fd < 0)
 		die("open " ARGO_DEV_PATH);
