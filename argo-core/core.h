@@ -70,6 +70,9 @@ void argo_rings_assert_empty(void);
 unsigned int argo_rings_resume(bool retry);
 int argo_rings_show(struct seq_file *m);
 
+/* send.c */
+size_t argo_iov_len(const struct kvec *iov, unsigned int niov);
+
 /* space.c */
 void argo_space_kick(void);
 void argo_space_exit(void);

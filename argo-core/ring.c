@@ -118,10 +118,21 @@ static void argo_ring_rx_work(struct work_struct *work)
 	}
 }
 
-static bool argo_ring_has_data_raw(const struct argo_ring *r)
+/**
+ * argo_ring_has_data() - whether a ring may hold a message, cheaply
+ * @ring: the ring
+ *
+ * Reads the two indexes only, without validating anything: suitable for
+ * the VIRQ handler, for poll() and for deciding whether to sleep.
+ * argo_ring_peek() is the authority on what is there.
+ *
+ * Return: true when the indexes differ.
+ */
+bool argo_ring_has_data(const struct argo_ring *ring)
 {
-	return READ_ONCE(r->shared->tx_ptr) != READ_ONCE(r->shared->rx_ptr);
+	return READ_ONCE(ring->shared->tx_ptr) != READ_ONCE(ring->shared->rx_ptr);
 }
+EXPORT_SYMBOL_GPL(argo_ring_has_data);
 
 /*
  * Called from the VIRQ handler (hard IRQ).  The interrupt does not say
@@ -133,7 +144,7 @@ void argo_rings_kick(void)
 
 	rcu_read_lock();
 	list_for_each_entry_rcu(r, &argo_rings, node)
-		if (argo_ring_has_data_raw(r))
+		if (argo_ring_has_data(r))
 			queue_work(argo_wq, &r->rx_work);
 	rcu_read_unlock();
 }
@@ -272,7 +283,7 @@ struct argo_ring *argo_ring_create(const struct argo_ring_params *params)
 	list_add_tail_rcu(&r->node, &argo_rings);
 	mutex_unlock(&argo_rings_lock);
 	/* a VIRQ between registration and the list add found no ring */
-	if (argo_ring_has_data_raw(r))
+	if (argo_ring_has_data(r))
 		queue_work(argo_wq, &r->rx_work);
 	return r;
 
@@ -468,22 +479,6 @@ size_t argo_ring_copy_to_iter(struct argo_ring *ring, size_t offset,
 	return done;
 }
 EXPORT_SYMBOL_GPL(argo_ring_copy_to_iter);
-
-/**
- * argo_ring_has_data() - whether a ring may hold a message, cheaply
- * @ring: the ring
- *
- * Reads the two indexes only, without validating anything: suitable for
- * poll() and for deciding whether to sleep.  argo_ring_peek() is the
- * authority on what is there.
- *
- * Return: true when the indexes differ.
- */
-bool argo_ring_has_data(const struct argo_ring *ring)
-{
-	return argo_ring_has_data_raw(ring);
-}
-EXPORT_SYMBOL_GPL(argo_ring_has_data);
 
 /**
  * argo_ring_consume() - drop the message last peeked

@@ -11,6 +11,17 @@
 #include "core.h"
 #include "trace.h"
 
+/* Payload bytes in @iov (at most XEN_ARGO_MAXIOV entries are counted). */
+size_t argo_iov_len(const struct kvec *iov, unsigned int niov)
+{
+	size_t total = 0;
+	unsigned int i;
+
+	for (i = 0; i < niov && i < XEN_ARGO_MAXIOV; i++)
+		total += iov[i].iov_len;
+	return total;
+}
+
 /**
  * argo_sendv() - send one message
  * @from: the ring whose port is the source address (replies go there)
@@ -35,7 +46,6 @@ ssize_t argo_sendv(struct argo_ring *from, u16 domid, u32 port,
 		.src = { .aport = from->port, .domain_id = ARGO_DOMID_ANY },
 		.dst = { .aport = port, .domain_id = domid },
 	};
-	size_t total = 0;
 	unsigned int i;
 	long ret;
 
@@ -46,10 +56,10 @@ ssize_t argo_sendv(struct argo_ring *from, u16 domid, u32 port,
 			return -EINVAL;
 		xiov[i].iov_hnd = (unsigned long)iov[i].iov_base;
 		xiov[i].iov_len = iov[i].iov_len;
-		total += iov[i].iov_len;
 	}
 	ret = argo_mech->sendv(&addr, xiov, niov, type);
-	trace_argo_sendv(from->port, domid, port, total, type, ret);
+	trace_argo_sendv(from->port, domid, port, argo_iov_len(iov, niov), type,
+			 ret);
 	if (ret >= 0) {
 		atomic_long_inc(&from->tx_msgs);
 		atomic_long_add(ret, &from->tx_bytes);

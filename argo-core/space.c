@@ -73,6 +73,15 @@ static int argo_space_status(const struct xen_argo_ring_data_ent *ent)
 	return 1;	/* keep waiting */
 }
 
+static void argo_space_fill(struct xen_argo_ring_data_ent *ent,
+			    const struct argo_space_waiter *w)
+{
+	memset(ent, 0, sizeof(*ent));
+	ent->ring.aport = w->port;
+	ent->ring.domain_id = w->domid;
+	ent->space_required = w->len;
+}
+
 /*
  * Ask the hypervisor about @n waiters (at most XEN_ARGO_MAX_NOTIFY_COUNT)
  * in one notify call; @status receives, per waiter, the status for ready()
@@ -86,34 +95,23 @@ static void argo_space_query(struct xen_argo_ring_data *rd,
 	int err;
 
 	rd->nent = n;
-	for (i = 0; i < n; i++) {
-		memset(&rd->data[i], 0, sizeof(rd->data[i]));
-		rd->data[i].ring.aport = batch[i]->port;
-		rd->data[i].ring.domain_id = batch[i]->domid;
-		rd->data[i].space_required = batch[i]->len;
-	}
+	for (i = 0; i < n; i++)
+		argo_space_fill(&rd->data[i], batch[i]);
 	err = argo_mech->notify(rd);
 	trace_argo_notify(n, err);
 	if (!err) {
 		for (i = 0; i < n; i++)
 			status[i] = argo_space_status(&rd->data[i]);
-		return;
-	}
-	/*
-	 * One entry the policy denies fails the whole call: ask about each
-	 * alone so that only the denied waiters see the error.
-	 */
-	for (i = 0; i < n && n > 1; i++) {
-		rd->nent = 1;
-		rd->data[0].ring.aport = batch[i]->port;
-		rd->data[0].ring.domain_id = batch[i]->domid;
-		rd->data[0].space_required = batch[i]->len;
-		rd->data[0].flags = 0;
-		err = argo_mech->notify(rd);
-		status[i] = err ? err : argo_space_status(&rd->data[0]);
-	}
-	if (n == 1)
+	} else if (n == 1) {
 		status[0] = err;
+	} else {
+		/*
+		 * One entry the policy denies fails the whole call: ask about
+		 * each alone so that only the denied waiters see the error.
+		 */
+		for (i = 0; i < n; i++)
+			argo_space_query(rd, &batch[i], 1, &status[i]);
+	}
 }
 
 static void argo_space_work_fn(struct work_struct *work)
@@ -245,16 +243,6 @@ static void argo_sync_ready(struct argo_space_waiter *w, int status)
 	complete(&s->done);
 }
 
-static size_t argo_iov_total(const struct kvec *iov, unsigned int niov)
-{
-	size_t total = 0;
-	unsigned int i;
-
-	for (i = 0; i < niov && i < XEN_ARGO_MAXIOV; i++)
-		total += iov[i].iov_len;
-	return total;
-}
-
 /**
  * argo_sendv_wait() - send one message, waiting while the destination is full
  * @from: the ring whose port is the source address
@@ -279,7 +267,7 @@ ssize_t argo_sendv_wait(struct argo_ring *from, u16 domid, u32 port,
 			long timeout)
 {
 	struct argo_sync_waiter s = { };
-	size_t len = argo_iov_total(iov, niov);
+	size_t len = argo_iov_len(iov, niov);
 	ssize_t ret;
 	long left;
 
