@@ -24,8 +24,14 @@ install: modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
 	$(MAKE) -C tools install
 
+# Not kbuild's `M=... clean`: that deletes every *.o and *.ko below this
+# folder, including the test cache in build/ (the rig's unpacked kernels).
+KBUILD_DIRS := argo-core argo-char argo-vsock virtio-argo tests/kmod
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null || true
+	find $(KBUILD_DIRS) \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \
+		-o -name 'modules.order' -o -name 'Module.symvers' \) -delete
+	rm -f modules.order Module.symvers .*.cmd
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/fuzz clean

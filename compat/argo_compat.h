@@ -10,4 +10,66 @@
 
 #include <linux/version.h>
 
+/*
+ * virtio_config_ops.find_vqs: Linux 6.11 replaced the parallel arrays of
+ * callbacks, names and ctx flags with one array of struct virtqueue_info.
+ * ARGO_COMPAT_DEFINE_FIND_VQS(fn, setup, del) defines a find_vqs @fn of
+ * the running kernel's shape that calls
+ *	int setup(vdev, index, &vqs[i], callback, name, ctx)
+ * for every queue the driver names (a NULL name skips the slot without
+ * using up a queue index), and del(vdev) when one fails.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#define ARGO_COMPAT_DEFINE_FIND_VQS(fn, setup, del)			\
+static int fn(struct virtio_device *vdev, unsigned int nvqs,		\
+	      struct virtqueue *vqs[], struct virtqueue_info info[],	\
+	      struct irq_affinity *desc)				\
+{									\
+	unsigned int i, index = 0;					\
+	int r;								\
+									\
+	for (i = 0; i < nvqs; i++) {					\
+		vqs[i] = NULL;						\
+		if (!info[i].name)					\
+			continue;					\
+		r = setup(vdev, index++, &vqs[i], info[i].callback,	\
+			  info[i].name, info[i].ctx);			\
+		if (r) {						\
+			del(vdev);					\
+			return r;					\
+		}							\
+	}								\
+	return 0;							\
+}
+#else
+#define ARGO_COMPAT_DEFINE_FIND_VQS(fn, setup, del)			\
+static int fn(struct virtio_device *vdev, unsigned int nvqs,		\
+	      struct virtqueue *vqs[], vq_callback_t *callbacks[],	\
+	      const char * const names[], const bool *ctx,		\
+	      struct irq_affinity *desc)				\
+{									\
+	unsigned int i, index = 0;					\
+	int r;								\
+									\
+	for (i = 0; i < nvqs; i++) {					\
+		vqs[i] = NULL;						\
+		if (!names[i])						\
+			continue;					\
+		r = setup(vdev, index++, &vqs[i], callbacks[i],		\
+			  names[i], ctx ? ctx[i] : false);		\
+		if (r) {						\
+			del(vdev);					\
+			return r;					\
+		}							\
+	}								\
+	return 0;							\
+}
+#endif
+
+/* Feature bit 38 got its name in Linux 6.2; virtio-argo masks it off. */
+#include <uapi/linux/virtio_config.h>
+#ifndef VIRTIO_F_NOTIFICATION_DATA
+#define VIRTIO_F_NOTIFICATION_DATA	38
+#endif
+
 #endif /* _ARGO_COMPAT_H */

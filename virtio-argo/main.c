@@ -1,28 +1,112 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-argo: VirtIO transport whose device backend is reached over Argo
+ * virtio-argo: a VirtIO transport whose devices live in a backend program
+ * in another domain, reached only through Argo messages.
  *
- * Skeleton: loads on top of argo-core and unloads cleanly;
- * the transport arrives with its own issue.
+ * Linux's stock virtio drivers (virtio_blk, virtio_console, virtio-rng,
+ * virtio_net) bind to the devices this module registers.  There is no
+ * shared memory, no grant, no xenstore: the hypervisor copies every byte
+ * and XSM policy decides whether this domain may talk to the backend.
+ * docs/virtio-argo-protocol.md is the protocol; docs/virtio-argo.md the
+ * module's guide.
  */
 #define pr_fmt(fmt) "virtio-argo: " fmt
 
-#include <linux/module.h>
 #include <linux/argo.h>
+#include <linux/module.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
+#include "va.h"
 
-static int __init argo_client_init(void)
+#define VA_MAX_BACKENDS	8
+
+static ushort backends[VA_MAX_BACKENDS];
+static int nr_backends;
+module_param_array(backends, ushort, &nr_backends, 0444);
+MODULE_PARM_DESC(backends,
+		 "Domain ids of the backends to connect to, comma-separated (default: 0, dom0)");
+
+static uint ring_kb = 256;
+module_param(ring_kb, uint, 0444);
+MODULE_PARM_DESC(ring_kb, "Size of the receive ring per backend, in KiB (default 256)");
+
+unsigned int va_max_vq_size = 256;
+module_param_named(queue_size, va_max_vq_size, uint, 0444);
+MODULE_PARM_DESC(queue_size, "Largest virtqueue size offered to drivers (default 256)");
+
+unsigned int va_timeout_ms = 5000;
+module_param_named(timeout_ms, va_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(timeout_ms,
+		 "How long a backend may take to answer before it is considered gone, in ms (default 5000)");
+
+struct workqueue_struct *va_io_wq;
+struct workqueue_struct *va_ctl_wq;
+static struct va_backend *va_backends[VA_MAX_BACKENDS];
+
+static void va_destroy_all(void)
 {
-	pr_info("loaded in domain %d\n", argo_own_domid());
+	int i;
+
+	for (i = 0; i < VA_MAX_BACKENDS; i++) {
+		if (va_backends[i])
+			va_backend_destroy(va_backends[i]);
+		va_backends[i] = NULL;
+	}
+	if (va_ctl_wq)
+		destroy_workqueue(va_ctl_wq);
+	if (va_io_wq)
+		destroy_workqueue(va_io_wq);
+}
+
+static int __init va_init(void)
+{
+	size_t ring = clamp_t(size_t, (size_t)ring_kb * 1024,
+			      2 * VA_MSG_MAX + 4096, ARGO_RING_MAX_SIZE);
+	int i, made = 0, err = 0;
+
+	if (!nr_backends)
+		nr_backends = 1;	/* backends[0] is 0: dom0 */
+	if (va_max_vq_size < 2 || va_max_vq_size > VA_MAX_VQ_SIZE) {
+		pr_err("queue_size must be 2..%u\n", VA_MAX_VQ_SIZE);
+		return -EINVAL;
+	}
+	/*
+	 * Block I/O to these devices can be needed to free memory, so both
+	 * queues keep a rescuer thread.
+	 */
+	va_io_wq = alloc_workqueue("virtio-argo-io", WQ_UNBOUND | WQ_MEM_RECLAIM,
+				   0);
+	va_ctl_wq = alloc_ordered_workqueue("virtio-argo", WQ_MEM_RECLAIM);
+	if (!va_io_wq || !va_ctl_wq) {
+		va_destroy_all();
+		return -ENOMEM;
+	}
+	for (i = 0; i < nr_backends; i++) {
+		struct va_backend *be = va_backend_create(backends[i], ring);
+
+		if (IS_ERR(be)) {
+			err = err ?: PTR_ERR(be);
+			continue;
+		}
+		va_backends[i] = be;
+		made++;
+	}
+	if (!made) {
+		va_destroy_all();
+		return err;
+	}
+	pr_info("loaded in domain %d, %d backend(s)\n", argo_own_domid(), made);
 	return 0;
 }
 
-static void __exit argo_client_exit(void)
+static void __exit va_exit(void)
 {
+	va_destroy_all();
 	pr_info("unloaded\n");
 }
 
-module_init(argo_client_init);
-module_exit(argo_client_exit);
+module_init(va_init);
+module_exit(va_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("VirtIO transport whose device backend is reached over Argo");

@@ -1,0 +1,39 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# roles: domu
+# timeout: 120
+#
+# `modprobe virtio-argo` finds the four devices dom0's backend offers, and
+# Linux's stock drivers bind to them through the virtio-argo transport.
+. /rig/tap.sh
+# The rig has no udev to load drivers by modalias: load them first, then
+# connect afresh (the rig loaded virtio-argo at boot, before the backend
+# ran).
+modprobe -a virtio_blk virtio_console virtio-rng
+tap_ok $? "modprobe virtio_blk virtio_console virtio-rng"
+rmmod virtio_argo 2>/dev/null
+tap_dmesg_mark
+modprobe virtio-argo
+tap_ok $? "modprobe virtio-argo (backends=0)"
+i=0
+while [ "$(ls /sys/bus/virtio/devices | wc -l)" -lt 4 ] && [ $i -lt 300 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+tap_is "$(ls /sys/bus/virtio/devices | wc -l)" 4 "4 virtio devices after $((i / 10)).$((i % 10)) s"
+drivers=
+for d in /sys/bus/virtio/devices/*; do
+	drv=$(basename "$(readlink "$d/driver")")
+	parent=$(basename "$(dirname "$(readlink -f "$d")")")
+	tap_diag "$(basename "$d"): device $(cat "$d/device") driver $drv on $parent"
+	drivers="$drivers $drv"
+	[ "$parent" = virtio-argo.0 ] || bad_parent=$parent
+done
+tap_is "$drivers" " virtio_blk virtio_blk virtio_console virtio_rng" \
+	"the stock drivers bound (blk, blk, console, rng)"
+tap_is "${bad_parent:-virtio-argo.0}" virtio-argo.0 \
+	"every device hangs off the virtio-argo.0 transport device"
+tap_ok $([ -b /dev/vda ] && [ -b /dev/vdb ]; echo $?) "/dev/vda and /dev/vdb exist"
+tap_dmesg_since | grep -q 'virtio-argo: backend dom0: connected'
+tap_ok $? "dmesg: virtio-argo: backend dom0: connected"
+tap_dmesg_since | grep 'virtio-argo' | sed 's/^/# /'
+tap_done

@@ -1,0 +1,72 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# roles: domu
+# timeout: 300
+#
+# A backend killed in the middle of a write: the writer gets an I/O error
+# within seconds (no D-state hang), the device goes away, and comes back by
+# itself when the backend is started again.  Then rmmod virtio-argo while
+# a reader is busy.  The backend runs in this domain (backends=<own id>),
+# so the test needs nothing from dom0.
+. /rig/tap.sh
+self=$(argo info | sed -n 's/^domid //p')
+rmmod virtio-argo 2>/dev/null
+dd if=/dev/zero of=/tmp/d.img bs=1M count=16 2>/dev/null
+start_backend() {
+	argo-virtio-backend --blk /tmp/d.img >>/tmp/d.log 2>&1 &
+	bpid=$!
+}
+wait_devices() {	# N SECONDS
+	i=0
+	while [ "$(ls /sys/bus/virtio/devices | wc -l)" != "$1" ] && [ $i -lt $(($2 * 10)) ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ "$(ls /sys/bus/virtio/devices | wc -l)" = "$1" ]
+}
+start_backend
+tap_dmesg_mark
+modprobe virtio-argo backends="$self"
+tap_ok $? "modprobe virtio-argo backends=$self (a backend in this domain)"
+wait_devices 1 20
+tap_ok $? "its disk appears"
+sleep 1
+
+dd if=/dev/urandom of=/dev/vda bs=64k count=240 conv=fsync 2>/tmp/dd.err &
+ddpid=$!
+sleep 2
+kill -9 $bpid
+wait $bpid 2>/dev/null
+t0=$(date +%s)
+i=0
+while kill -0 $ddpid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+if kill -0 $ddpid 2>/dev/null; then
+	tap_ok 1 "the writer returned within 30 s of the backend's death"
+	grep -E 'State|wchan' /proc/$ddpid/status | sed 's/^/# /'
+else
+	wait $ddpid
+	rc=$?
+	tap_ok $([ $rc != 0 ]; echo $?) "the writer failed (dd exit $rc, $(tail -n 1 /tmp/dd.err)) $((i / 10)).$((i % 10)) s after the kill"
+fi
+wait_devices 0 20
+tap_ok $? "the device is removed"
+tap_dmesg_since | grep -q 'virtio-argo: backend dom'"$self"': .*failing its devices'
+tap_ok $? "dmesg says the backend failed and its devices are removed"
+tap_dmesg_since | grep virtio-argo | sed 's/^/# /' | tail -n 8
+
+start_backend
+wait_devices 1 30
+tap_ok $? "the device comes back by itself when the backend restarts"
+tap_is "$(dd if=/dev/vda bs=4096 count=1 2>/dev/null | wc -c)" 4096 "and reads work"
+
+dd if=/dev/vda of=/dev/null bs=64k count=256 2>/dev/null &
+ddpid=$!
+sleep 0.3
+t0=$(date +%s)
+rmmod virtio-argo
+tap_is $? 0 "rmmod virtio-argo while a reader is busy"
+tap_ok $([ $(($(date +%s) - t0)) -lt 30 ]; echo $?) "rmmod took $(($(date +%s) - t0)) s"
+wait $ddpid
+tap_is "$(ls /sys/bus/virtio/devices | wc -l)" 0 "no device left"
+kill $bpid
+wait $bpid 2>/dev/null
+tap_done

@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-argo: the connection to one backend domain.
+ *
+ * One Argo ring (partner: the backend's domain) receives everything the
+ * backend sends; its rx callback checks every record before acting on it.
+ * Control requests are synchronous, one in flight per backend.  A work
+ * item discovers devices (GET_DEVICES), adds and removes them; a tick
+ * PINGs a backend that owes us answers and has gone quiet, and retries
+ * discovery while the backend is unreachable.
+ *
+ * Faults: a backend that goes away (its ring is gone: -ECONNREFUSED), is
+ * denied by policy (-EPERM/-EACCES), stops answering, or sends a record
+ * that cannot be attributed to one device is failed as a whole: every
+ * device fails its I/O and is removed, and discovery starts again later.
+ * A record that breaks the rules for one device fails that device only.
+ */
+#include <linux/argo.h>
+#include <linux/jiffies.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include "va.h"
+
+#define VA_RETRY_MIN	(2 * HZ)
+#define VA_RETRY_MAX	(10 * HZ)
+#define VA_QUIET	(2 * HZ)
+
+static u16 va_token(struct va_backend *be)
+{
+	if (!++be->next_token)
+		++be->next_token;
+	return be->next_token;
+}
+
+/**
+ * va_backend_kick() - let the backend's work look at faults and removals
+ * @be: the backend
+ */
+void va_backend_kick(struct va_backend *be)
+{
+	queue_work(va_ctl_wq, &be->work);
+}
+
+/**
+ * va_backend_fault() - give up on a backend until it is rediscovered
+ * @be: the backend
+ * @why: what happened, for the log; NULL if already logged
+ *
+ * Context: process context, no va locks held.
+ */
+void va_backend_fault(struct va_backend *be, const char *why)
+{
+	struct va_device *dev;
+	bool online;
+
+	spin_lock(&be->lock);
+	if (be->state == VA_BE_FAILED) {
+		spin_unlock(&be->lock);
+		return;
+	}
+	online = be->state == VA_BE_ONLINE;
+	be->state = VA_BE_FAILED;
+	be->fault = true;
+	if (be->req && !be->req->answered) {
+		be->req->error = -ENODEV;
+		be->req->answered = true;
+		complete(&be->req->done);
+	}
+	list_for_each_entry(dev, &be->devices, node)
+		va_device_fail(dev, NULL);
+	spin_unlock(&be->lock);
+	if (why && (online || !be->retries))
+		va_err(be, "%s%s", why,
+		       online ? ": failing its devices' I/O and removing them" :
+		       "; will keep trying");
+	va_backend_kick(be);
+}
+
+static void va_send_failed(struct va_backend *be, int err)
+{
+	char why[96];
+
+	switch (err) {
+	case -EPERM:
+	case -EACCES:
+		snprintf(why, sizeof(why),
+			 "sending to port 0x%x denied by XSM policy (%d)",
+			 VA_BACKEND_PORT, err);
+		break;
+	case -ECONNREFUSED:
+	case -ESRCH:
+		snprintf(why, sizeof(why),
+			 "no backend listening at port 0x%x (%d)",
+			 VA_BACKEND_PORT, err);
+		break;
+	default:
+		snprintf(why, sizeof(why), "send failed (%d)", err);
+	}
+	va_backend_fault(be, why);
+}
+
+static int va_sendv(struct va_backend *be, struct kvec *iov, unsigned int n)
+{
+	ssize_t r;
+
+	for (;;) {
+		if (READ_ONCE(be->state) == VA_BE_FAILED)
+			return -ENODEV;
+		/* Short waits, so that a fault noticed meanwhile stops us. */
+		r = argo_sendv_wait(be->ring, be->domid, VA_BACKEND_PORT, iov,
+				    n, VA_MSG_TYPE, HZ);
+		if (r >= 0)
+			return 0;
+		if (r == -ERESTARTSYS)
+			return -EINTR;
+		if (r != -EAGAIN)
+			break;
+	}
+	va_send_failed(be, r);
+	return r;
+}
+
+/**
+ * va_send() - send one Argo message to the backend
+ * @be: the backend
+ * @buf: the message (records)
+ * @len: its length, at most %VA_MSG_MAX
+ *
+ * Waits while the backend's ring is full.  A failure fails the backend.
+ *
+ * Context: process context; sleeps.
+ * Return: 0 or a negative errno.
+ */
+int va_send(struct va_backend *be, const void *buf, u32 len)
+{
+	struct kvec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	return va_sendv(be, &iov, 1);
+}
+
+/**
+ * va_request() - send a control request and wait for its response
+ * @be: the backend
+ * @dev_num: device number, 0 for bus messages
+ * @type: 0 or %VA_TYPE_BUS
+ * @msg_id: the request
+ * @req: its payload
+ * @req_len: payload length
+ * @resp: where the response payload goes
+ * @resp_max: room at @resp; a longer response breaks the protocol
+ * @resp_len: set to the response payload length
+ *
+ * Context: process context; sleeps up to the timeout parameter.
+ * Return: 0, the errno of an error response, -ETIMEDOUT (the backend is
+ * failed), -ENODEV (the backend failed), or a send error.
+ */
+int va_request(struct va_backend *be, u16 dev_num, u8 type, u8 msg_id,
+	       const void *req, u32 req_len, void *resp, u32 resp_max,
+	       u32 *resp_len)
+{
+	struct va_request rq = {
+		.type = type, .msg_id = msg_id, .dev_num = dev_num,
+		.resp = resp, .resp_max = resp_max,
+	};
+	struct va_hdr h;
+	struct kvec iov[2] = {
+		{ .iov_base = &h, .iov_len = sizeof(h) },
+		{ .iov_base = (void *)req, .iov_len = req_len },
+	};
+	int r;
+
+	*resp_len = 0;
+	init_completion(&rq.done);
+	mutex_lock(&be->req_mutex);
+	spin_lock(&be->lock);
+	if (be->state == VA_BE_FAILED) {
+		spin_unlock(&be->lock);
+		mutex_unlock(&be->req_mutex);
+		return -ENODEV;
+	}
+	rq.token = va_token(be);
+	be->req = &rq;
+	spin_unlock(&be->lock);
+
+	h.type = type;
+	h.msg_id = msg_id;
+	h.dev_num = cpu_to_le16(dev_num);
+	h.token = cpu_to_le16(rq.token);
+	h.msg_size = cpu_to_le16(sizeof(h) + req_len);
+	r = va_sendv(be, iov, req_len ? 2 : 1);
+	if (!r && !wait_for_completion_timeout(&rq.done,
+					       msecs_to_jiffies(va_timeout_ms)))
+		r = -ETIMEDOUT;
+
+	spin_lock(&be->lock);
+	be->req = NULL;
+	if (rq.answered)
+		r = rq.error;
+	spin_unlock(&be->lock);
+	mutex_unlock(&be->req_mutex);
+	if (r == -ETIMEDOUT) {
+		char why[80];
+
+		snprintf(why, sizeof(why),
+			 "no answer to request 0x%02x (device %u) in %u ms",
+			 msg_id, dev_num, va_timeout_ms);
+		va_backend_fault(be, why);
+	}
+	*resp_len = rq.resp_len;
+	return r;
+}
+
+static struct va_device *va_find(struct va_backend *be, u16 dev_num)
+{
+	struct va_device *dev;
+
+	list_for_each_entry(dev, &be->devices, node)
+		if (dev->dev_num == dev_num)
+			return dev;
+	return NULL;
+}
+
+/* A response: hand it to the request waiting for it.  be->lock held. */
+static int va_rx_response(struct va_backend *be, const struct va_hdr *h,
+			  const void *payload, u32 len, const char **why)
+{
+	struct va_request *rq = be->req;
+	u16 token = le16_to_cpu(h->token);
+
+	if ((h->type & VA_TYPE_BUS) && h->msg_id == VA_BUS_PING &&
+	    token == be->ping_token && !(h->type & VA_TYPE_ERROR)) {
+		be->ping_token = 0;
+		return 0;
+	}
+	if (!rq || rq->answered || rq->token != token ||
+	    rq->msg_id != h->msg_id ||
+	    rq->dev_num != le16_to_cpu(h->dev_num) ||
+	    (rq->type & VA_TYPE_BUS) != (h->type & VA_TYPE_BUS)) {
+		*why = "response matches no outstanding request";
+		return -EPROTO;
+	}
+	if (h->type & VA_TYPE_ERROR) {
+		u32 err = le32_to_cpu(((const struct va_error *)payload)->error);
+
+		/* Only plain errnos; nothing that means "restart" in here. */
+		rq->error = err < 512 ? -(int)err : -EIO;
+	} else {
+		if (len > rq->resp_max) {
+			*why = "response larger than the request allows";
+			return -EPROTO;
+		}
+		if (len)
+			memcpy(rq->resp, payload, len);
+		rq->resp_len = len;
+	}
+	rq->answered = true;
+	complete(&rq->done);
+	return 0;
+}
+
+/* An event.  be->lock held. */
+static int va_rx_event(struct va_backend *be, const struct va_hdr *h,
+		       const void *payload, const char **why)
+{
+	struct va_device *dev;
+
+	if (h->type & VA_TYPE_BUS) {
+		const struct va_event_device *e = payload;
+		u16 num = le16_to_cpu(e->dev_num);
+
+		if (le16_to_cpu(e->state) == VA_DEVICE_READY) {
+			be->rescan = true;
+			va_backend_kick(be);
+			return 0;
+		}
+		dev = va_find(be, num);
+		if (dev) {
+			va_info(be, "device %u: removed by the backend", num);
+			va_device_fail(dev, NULL);
+			WRITE_ONCE(dev->removing, true);
+			va_backend_kick(be);
+		}
+		return 0;
+	}
+	dev = va_find(be, le16_to_cpu(h->dev_num));
+	if (!dev) {
+		*why = "EVENT_CONFIG for an unknown device";
+		return -EPROTO;
+	}
+	va_device_config_event(dev);
+	return 0;
+}
+
+static int va_rx_used(struct va_backend *be, const struct va_hdr *h,
+		      const struct va_used_chain *u, struct argo_ring *ring,
+		      size_t data_off, const char **why)
+{
+	struct va_device *dev;
+	struct va_vq *vvq = NULL;
+	u16 qi = le16_to_cpu(u->vq);
+
+	spin_lock(&be->lock);
+	dev = va_find(be, le16_to_cpu(h->dev_num));
+	if (!dev) {
+		spin_unlock(&be->lock);
+		*why = "USED_CHAIN for an unknown device";
+		return -EPROTO;
+	}
+	if (READ_ONCE(dev->failed)) {
+		/* Its chains were failed already; what still comes is moot. */
+		spin_unlock(&be->lock);
+		return 0;
+	}
+	spin_lock(&dev->vqs_lock);
+	if (qi < dev->max_vqs)
+		vvq = dev->vqs[qi];
+	if (vvq)
+		atomic_inc(&vvq->copying);
+	spin_unlock(&dev->vqs_lock);
+	if (!vvq)
+		va_device_fail(dev, "USED_CHAIN for a queue that is not set up");
+	spin_unlock(&be->lock);
+	if (vvq)
+		va_vq_used(vvq, u, ring, data_off);
+	return 0;
+}
+
+static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
+			const struct va_hdr *h, u32 off, const char **why)
+{
+	u32 plen = le16_to_cpu(h->msg_size) - VA_HDR_SIZE;
+	int r;
+
+	if (!(h->type & (VA_TYPE_RESPONSE | VA_TYPE_BUS)) &&
+	    h->msg_id == VA_USED_CHAIN) {
+		struct va_used_chain u = { };
+
+		if (plen >= sizeof(u))
+			argo_ring_copy(ring, off + VA_HDR_SIZE, &u, sizeof(u));
+		r = va_check_from_device(h, &u, plen, why);
+		if (r)
+			return -EPROTO;
+		return va_rx_used(be, h, &u, ring, off + VA_CHAIN_HDR_SIZE, why);
+	}
+	if (plen > VA_CTRL_MAX) {
+		*why = "control record too large";
+		return -EPROTO;
+	}
+	if (argo_ring_copy(ring, off + VA_HDR_SIZE, be->rxbuf, plen) != plen) {
+		*why = "record beyond the end of the message";
+		return -EPROTO;
+	}
+	r = va_check_from_device(h, be->rxbuf, plen, why);
+	if (r == 1) {
+		va_err(be, "ignoring message id 0x%02x (type 0x%02x)",
+		       h->msg_id, h->type);
+		return 0;
+	}
+	if (r)
+		return r;
+	spin_lock(&be->lock);
+	if (h->type & VA_TYPE_RESPONSE)
+		r = va_rx_response(be, h, be->rxbuf, plen, why);
+	else
+		r = va_rx_event(be, h, be->rxbuf, why);
+	spin_unlock(&be->lock);
+	return r;
+}
+
+static void va_rx_message(struct va_backend *be, struct argo_ring *ring,
+			  u32 len)
+{
+	const char *why = NULL;
+	u32 off = 0;
+	int r = 0;
+
+	while (off < len && !r) {
+		struct va_hdr h = { };
+
+		argo_ring_copy(ring, off, &h, sizeof(h));
+		r = va_check_hdr(&h, len - off, &why);
+		if (!r)
+			r = va_rx_record(be, ring, &h, off, &why);
+		off += le16_to_cpu(h.msg_size);
+	}
+	if (r) {
+		char msg[96];
+
+		snprintf(msg, sizeof(msg), "protocol violation: %s", why);
+		va_backend_fault(be, msg);
+	}
+}
+
+static void va_rx(struct argo_ring *ring, void *priv)
+{
+	struct va_backend *be = priv;
+	struct argo_msg_info info;
+
+	while (!argo_ring_peek(ring, &info)) {
+		if (info.src_domid != be->domid ||
+		    info.src_port != VA_BACKEND_PORT ||
+		    info.type != VA_MSG_TYPE) {
+			va_err(be, "dropped a message from dom%u port 0x%x of type 0x%x",
+			       info.src_domid, info.src_port, info.type);
+		} else {
+			spin_lock(&be->lock);
+			be->last_rx = jiffies;
+			spin_unlock(&be->lock);
+			va_rx_message(be, ring, info.len);
+		}
+		argo_ring_consume(ring);
+	}
+}
+
+struct va_devices_answer {
+	struct va_get_devices_resp r;
+	struct va_device_entry e[VA_MAX_DEVICES];
+} __packed;
+
+static void va_discover(struct va_backend *be)
+{
+	struct va_get_devices_req req;
+	struct va_devices_answer *resp;
+	u16 offset = 0, next;
+	u32 len, i, count;
+	int r;
+
+	resp = kmalloc(sizeof(*resp), GFP_KERNEL);
+	if (!resp)
+		return;
+	do {
+		req.offset = cpu_to_le16(offset);
+		req.max = cpu_to_le16(VA_MAX_DEVICES);
+		r = va_request(be, 0, VA_TYPE_BUS, VA_BUS_GET_DEVICES, &req,
+			       sizeof(req), resp, sizeof(*resp), &len);
+		if (r) {
+			if (r != -ENODEV && r != -ETIMEDOUT)
+				va_err(be, "GET_DEVICES failed (%d)", r);
+			break;
+		}
+		spin_lock(&be->lock);
+		if (be->state == VA_BE_IDLE) {
+			be->state = VA_BE_ONLINE;
+			be->retries = 0;
+			spin_unlock(&be->lock);
+			va_info(be, "connected");
+		} else {
+			spin_unlock(&be->lock);
+		}
+		count = le16_to_cpu(resp->r.count);
+		for (i = 0; i < count; i++) {
+			u16 num = le16_to_cpu(resp->e[i].dev_num);
+			bool known;
+
+			spin_lock(&be->lock);
+			known = va_find(be, num);
+			spin_unlock(&be->lock);
+			if (num && !known)
+				va_device_create(be, num);
+		}
+		next = le16_to_cpu(resp->r.next);
+		if (next && next <= offset) {
+			va_backend_fault(be, "protocol violation: GET_DEVICES goes backwards");
+			break;
+		}
+		offset = next;
+	} while (offset);
+	kfree(resp);
+}
+
+static void va_backend_work(struct work_struct *work)
+{
+	struct va_backend *be = container_of(work, struct va_backend, work);
+	struct va_device *dev;
+	bool fault, rescan;
+
+	spin_lock(&be->lock);
+	fault = be->fault;
+	be->fault = false;
+	rescan = be->rescan;
+	be->rescan = false;
+	spin_unlock(&be->lock);
+
+	for (;;) {
+		struct va_device *victim = NULL;
+
+		spin_lock(&be->lock);
+		list_for_each_entry(dev, &be->devices, node) {
+			if (fault || READ_ONCE(dev->removing)) {
+				victim = dev;
+				list_del_init(&dev->node);
+				break;
+			}
+		}
+		spin_unlock(&be->lock);
+		if (!victim)
+			break;
+		va_device_remove(victim);
+	}
+	if (fault) {
+		spin_lock(&be->lock);
+		be->state = VA_BE_IDLE;
+		be->retries++;
+		spin_unlock(&be->lock);
+		return;
+	}
+	if (rescan)
+		va_discover(be);
+}
+
+static void va_backend_tick(struct work_struct *work)
+{
+	struct va_backend *be = container_of(to_delayed_work(work),
+					     struct va_backend, tick);
+	struct va_hdr h = {
+		.type = VA_TYPE_BUS, .msg_id = VA_BUS_PING,
+		.msg_size = cpu_to_le16(VA_HDR_SIZE + sizeof(struct va_ping)),
+	};
+	struct va_ping ping = { .cookie = cpu_to_le64(get_jiffies_64()) };
+	struct kvec iov[2] = {
+		{ .iov_base = &h, .iov_len = sizeof(h) },
+		{ .iov_base = &ping, .iov_len = sizeof(ping) },
+	};
+	unsigned long delay = HZ;
+	bool send_ping = false, dead = false;
+	ssize_t r;
+
+	spin_lock(&be->lock);
+	if (be->state == VA_BE_IDLE) {
+		be->rescan = true;
+		va_backend_kick(be);
+		delay = clamp_t(unsigned long, VA_RETRY_MIN * be->retries,
+				VA_RETRY_MIN, VA_RETRY_MAX);
+	} else if (be->state == VA_BE_ONLINE &&
+		   (atomic_read(&be->outstanding) > 0 || be->req) &&
+		   time_after(jiffies, be->last_rx + VA_QUIET)) {
+		if (!be->ping_token) {
+			be->ping_token = va_token(be);
+			be->ping_sent = jiffies;
+			h.token = cpu_to_le16(be->ping_token);
+			send_ping = true;
+		} else if (time_after(jiffies, be->ping_sent +
+				      msecs_to_jiffies(va_timeout_ms))) {
+			dead = true;
+		}
+	} else {
+		be->ping_token = 0;
+	}
+	spin_unlock(&be->lock);
+
+	if (dead)
+		va_backend_fault(be, "backend stopped answering");
+	if (send_ping) {
+		r = argo_sendv(be->ring, be->domid, VA_BACKEND_PORT, iov, 2,
+			       VA_MSG_TYPE);
+		/* A full ring is no answer either: the timeout decides. */
+		if (r < 0 && r != -EAGAIN && r != -EBUSY)
+			va_send_failed(be, r);
+	}
+	queue_delayed_work(system_wq, &be->tick, delay);
+}
+
+/**
+ * va_backend_create() - connect to the backend in domain @domid
+ * @domid: the backend's domain
+ * @ring_size: bytes of our receive ring
+ *
+ * Discovery runs in the background; devices appear as they are found.
+ *
+ * Return: the backend, or an ERR_PTR(): -EPERM/-EACCES when XSM policy
+ * refuses our ring.
+ */
+struct va_backend *va_backend_create(u16 domid, size_t ring_size)
+{
+	struct argo_ring_params params = {
+		.port = ARGO_PORT_ANY, .partner = domid, .size = ring_size,
+		.rx = va_rx,
+	};
+	struct va_backend *be = kzalloc(sizeof(*be), GFP_KERNEL);
+	int r = -ENOMEM;
+
+	if (!be)
+		return ERR_PTR(-ENOMEM);
+	be->domid = domid;
+	spin_lock_init(&be->lock);
+	mutex_init(&be->req_mutex);
+	INIT_LIST_HEAD(&be->devices);
+	INIT_WORK(&be->work, va_backend_work);
+	INIT_DELAYED_WORK(&be->tick, va_backend_tick);
+	be->state = VA_BE_IDLE;
+	be->last_rx = jiffies;
+	be->rxbuf = kmalloc(VA_CTRL_MAX, GFP_KERNEL);
+	if (!be->rxbuf)
+		goto err;
+	be->pdev = platform_device_register_simple("virtio-argo", domid,
+						   NULL, 0);
+	if (IS_ERR(be->pdev)) {
+		r = PTR_ERR(be->pdev);
+		be->pdev = NULL;
+		goto err;
+	}
+	r = va_dma_setup(&be->pdev->dev);
+	if (r)
+		goto err;
+	params.priv = be;
+	be->ring = argo_ring_create(&params);
+	if (IS_ERR(be->ring)) {
+		r = PTR_ERR(be->ring);
+		if (r == -EPERM || r == -EACCES)
+			va_err(be, "registering our ring denied by XSM policy (%d): no devices",
+			       r);
+		else
+			va_err(be, "registering our ring failed (%d)", r);
+		goto err;
+	}
+	be->rescan = true;
+	va_backend_kick(be);
+	queue_delayed_work(system_wq, &be->tick, HZ);
+	return be;
+
+err:
+	if (be->pdev)
+		platform_device_unregister(be->pdev);
+	kfree(be->rxbuf);
+	kfree(be);
+	return ERR_PTR(r);
+}
+
+/**
+ * va_backend_destroy() - remove a backend's devices and disconnect
+ * @be: the backend
+ *
+ * Devices are unregistered the way unbinding their drivers would: a live
+ * backend completes the I/O the drivers flush.
+ */
+void va_backend_destroy(struct va_backend *be)
+{
+	struct va_device *dev;
+
+	cancel_delayed_work_sync(&be->tick);
+	cancel_work_sync(&be->work);
+	for (;;) {
+		spin_lock(&be->lock);
+		dev = list_first_entry_or_null(&be->devices, struct va_device,
+					       node);
+		if (dev)
+			list_del_init(&dev->node);
+		spin_unlock(&be->lock);
+		if (!dev)
+			break;
+		va_device_remove(dev);
+	}
+	/* Removal may have failed the backend and queued its work again. */
+	cancel_work_sync(&be->work);
+	argo_ring_destroy(be->ring);
+	platform_device_unregister(be->pdev);
+	kfree(be->rxbuf);
+	kfree(be);
+}

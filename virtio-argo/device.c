@@ -1,0 +1,486 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-argo: one virtio device offered by a backend, and the
+ * virtio_config_ops that Linux's virtio drivers call on it.
+ *
+ * Features, device info and the config space are fetched once when the
+ * device is created and cached, so that config reads (which drivers may do
+ * in atomic context) never wait for the backend; EVENT_CONFIG refreshes
+ * the cache from a work item and tells the driver.  Status changes, config
+ * writes and queue set-up are requests the backend answers.
+ */
+#include <linux/argo.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_ring.h>
+#include <argo_compat.h>
+#include "va.h"
+
+/**
+ * va_device_fail() - stop using a device that misbehaved or lost its backend
+ * @dev: the device
+ * @why: the rule the backend broke, for the log; NULL when the whole
+ *	backend failed and said so already
+ *
+ * Every outstanding and future chain completes locally with an error, so
+ * that no request waits for a backend that will not answer.  The device
+ * is removed afterwards by the backend's work.  virtio_break_device() is
+ * deliberately not used while chains may be in flight: a broken queue
+ * never hands completions to its driver, and Linux 6.1's virtio_blk then
+ * waits forever for its requests when the device is removed.
+ *
+ * Context: process context, or any context holding the backend's lock.
+ */
+void va_device_fail(struct va_device *dev, const char *why)
+{
+	unsigned int i;
+
+	if (xchg(&dev->failed, true))
+		return;
+	if (why)
+		va_err(dev->be, "device %u (virtio id %u) broken: %s",
+		       dev->dev_num, dev->device_id, why);
+	spin_lock(&dev->vqs_lock);
+	for (i = 0; i < dev->max_vqs; i++)
+		if (dev->vqs[i])
+			va_vq_fail_all(dev->vqs[i]);
+	spin_unlock(&dev->vqs_lock);
+	if (why) {
+		WRITE_ONCE(dev->removing, true);
+		va_backend_kick(dev->be);
+	}
+}
+
+static int va_dev_request(struct va_device *dev, u8 msg_id, const void *req,
+			  u32 req_len, void *resp, u32 resp_max, u32 *resp_len)
+{
+	if (READ_ONCE(dev->failed))
+		return -ENODEV;
+	return va_request(dev->be, dev->dev_num, 0, msg_id, req, req_len,
+			  resp, resp_max, resp_len);
+}
+
+/* Fetch the whole config space into @buf; returns its generation. */
+static int va_config_fetch(struct va_device *dev, u8 *buf, u32 *generation)
+{
+	struct {
+		struct va_config c;
+		u8 data[VA_CONFIG_CHUNK];
+	} __packed resp;
+	struct va_get_config_req req;
+	u32 off, len, gen = 0;
+	int tries, r;
+
+	for (tries = 0; tries < 3; tries++) {
+		bool changed = false;
+
+		for (off = 0; off < dev->config_size; off += len) {
+			len = min(dev->config_size - off, VA_CONFIG_CHUNK);
+			req.offset = cpu_to_le32(off);
+			req.size = cpu_to_le32(len);
+			r = va_dev_request(dev, VA_GET_CONFIG, &req,
+					   sizeof(req), &resp, sizeof(resp),
+					   &len);
+			if (r)
+				return r;
+			if (le32_to_cpu(resp.c.offset) != off ||
+			    le32_to_cpu(resp.c.size) !=
+			    min(dev->config_size - off, VA_CONFIG_CHUNK)) {
+				va_device_fail(dev, "GET_CONFIG answered another range");
+				return -EPROTO;
+			}
+			len = le32_to_cpu(resp.c.size);
+			memcpy(buf + off, resp.data, len);
+			if (off && le32_to_cpu(resp.c.generation) != gen)
+				changed = true;
+			gen = le32_to_cpu(resp.c.generation);
+		}
+		if (!changed) {
+			*generation = gen;
+			return 0;
+		}
+	}
+	va_device_fail(dev, "config generation keeps changing");
+	return -EPROTO;
+}
+
+static void va_config_work(struct work_struct *work)
+{
+	struct va_device *dev = container_of(work, struct va_device,
+					     config_work);
+	u8 *buf = kzalloc(dev->config_size, GFP_KERNEL);
+	unsigned long flags;
+	u32 gen;
+
+	if (!buf)
+		return;
+	if (!va_config_fetch(dev, buf, &gen)) {
+		spin_lock_irqsave(&dev->cfg_lock, flags);
+		memcpy(dev->config, buf, dev->config_size);
+		dev->generation = gen;
+		spin_unlock_irqrestore(&dev->cfg_lock, flags);
+		virtio_config_changed(&dev->vdev);
+	}
+	kfree(buf);
+}
+
+/**
+ * va_device_config_event() - the backend says the config space changed
+ * @dev: the device
+ *
+ * Context: the rx callback; the refresh runs in a work item because it
+ * needs answers that the rx callback itself delivers.
+ */
+void va_device_config_event(struct va_device *dev)
+{
+	if (dev->registered)
+		schedule_work(&dev->config_work);
+}
+
+static void va_get(struct virtio_device *vdev, unsigned int offset,
+		   void *buf, unsigned int len)
+{
+	struct va_device *dev = to_va_device(vdev);
+	unsigned long flags;
+
+	if (offset > dev->config_size || len > dev->config_size - offset) {
+		dev_warn_ratelimited(&vdev->dev,
+				     "config read %u+%u beyond %u bytes\n",
+				     offset, len, dev->config_size);
+		memset(buf, 0, len);
+		return;
+	}
+	spin_lock_irqsave(&dev->cfg_lock, flags);
+	memcpy(buf, dev->config + offset, len);
+	spin_unlock_irqrestore(&dev->cfg_lock, flags);
+}
+
+static void va_set(struct virtio_device *vdev, unsigned int offset,
+		   const void *buf, unsigned int len)
+{
+	struct va_device *dev = to_va_device(vdev);
+	struct {
+		struct va_config c;
+		u8 data[VA_CONFIG_CHUNK];
+	} __packed req;
+	struct va_generation resp;
+	unsigned long flags;
+	u32 rlen;
+
+	if (offset > dev->config_size || len > dev->config_size - offset ||
+	    len > VA_CONFIG_CHUNK) {
+		dev_warn_ratelimited(&vdev->dev,
+				     "config write %u+%u beyond %u bytes\n",
+				     offset, len, dev->config_size);
+		return;
+	}
+	spin_lock_irqsave(&dev->cfg_lock, flags);
+	memcpy(dev->config + offset, buf, len);
+	req.c.generation = cpu_to_le32(dev->generation);
+	spin_unlock_irqrestore(&dev->cfg_lock, flags);
+	req.c.offset = cpu_to_le32(offset);
+	req.c.size = cpu_to_le32(len);
+	memcpy(req.data, buf, len);
+	if (!va_dev_request(dev, VA_SET_CONFIG, &req, sizeof(req.c) + len,
+			    &resp, sizeof(resp), &rlen)) {
+		spin_lock_irqsave(&dev->cfg_lock, flags);
+		dev->generation = le32_to_cpu(resp.generation);
+		spin_unlock_irqrestore(&dev->cfg_lock, flags);
+	}
+}
+
+static u32 va_generation(struct virtio_device *vdev)
+{
+	struct va_device *dev = to_va_device(vdev);
+
+	return READ_ONCE(dev->generation);
+}
+
+static u8 va_get_status(struct virtio_device *vdev)
+{
+	return READ_ONCE(to_va_device(vdev)->status);
+}
+
+static int va_write_status(struct va_device *dev, u8 status)
+{
+	struct va_status req = { .status = cpu_to_le32(status) }, resp;
+	u32 len, got;
+	int r;
+
+	r = va_dev_request(dev, VA_SET_DEVICE_STATUS, &req, sizeof(req),
+			   &resp, sizeof(resp), &len);
+	if (r) {
+		/* No answer: the driver must not believe its features took. */
+		WRITE_ONCE(dev->status, status ?
+			   (status & ~VIRTIO_CONFIG_S_FEATURES_OK) |
+			   VIRTIO_CONFIG_S_NEEDS_RESET : 0);
+		return r;
+	}
+	got = le32_to_cpu(resp.status);
+	if (!va_status_ok(status, got)) {
+		va_device_fail(dev, "device status changed in a way virtio forbids");
+		WRITE_ONCE(dev->status, status ? VIRTIO_CONFIG_S_NEEDS_RESET |
+			   (status & ~VIRTIO_CONFIG_S_FEATURES_OK) : 0);
+		return -EPROTO;
+	}
+	WRITE_ONCE(dev->status, got);
+	return 0;
+}
+
+static void va_set_status(struct virtio_device *vdev, u8 status)
+{
+	/* A reset goes through va_reset(). */
+	if (status)
+		va_write_status(to_va_device(vdev), status);
+}
+
+static void va_reset(struct virtio_device *vdev)
+{
+	struct va_device *dev = to_va_device(vdev);
+	unsigned int i;
+
+	/* No kick work may be reading a chain while the queues go back. */
+	for (i = 0; i < dev->max_vqs; i++)
+		if (dev->vqs[i])
+			flush_work(&dev->vqs[i]->kick);
+	va_write_status(dev, 0);
+	WRITE_ONCE(dev->status, 0);
+	/*
+	 * The backend answered the reset after every USED_CHAIN it sent
+	 * before it (Argo keeps order), so no record for the old chains
+	 * follows; a failed device may still have copies running.
+	 */
+	for (i = 0; i < dev->max_vqs; i++) {
+		struct va_vq *vvq;
+
+		spin_lock(&dev->vqs_lock);
+		vvq = dev->vqs[i];
+		spin_unlock(&dev->vqs_lock);
+		if (!vvq)
+			continue;
+		wait_event(dev->wq, !atomic_read(&vvq->copying));
+		va_vq_forget_all(vvq);
+	}
+}
+
+static u64 va_get_features(struct virtio_device *vdev)
+{
+	return to_va_device(vdev)->dev_features;
+}
+
+static int va_finalize_features(struct virtio_device *vdev)
+{
+	struct va_device *dev = to_va_device(vdev);
+	struct {
+		struct va_features f;
+		__le32 words[2];
+	} __packed req;
+	u32 len;
+
+	vring_transport_features(vdev);
+	/* This transport plays the device for split rings only. */
+	__virtio_clear_bit(vdev, VIRTIO_F_RING_PACKED);
+	__virtio_clear_bit(vdev, VIRTIO_F_NOTIFICATION_DATA);
+	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1)) {
+		dev_err(&vdev->dev, "backend device is not VIRTIO_F_VERSION_1\n");
+		return -EINVAL;
+	}
+	req.f.index = 0;
+	req.f.count = cpu_to_le32(2);
+	req.words[0] = cpu_to_le32(lower_32_bits(vdev->features));
+	req.words[1] = cpu_to_le32(upper_32_bits(vdev->features));
+	return va_dev_request(dev, VA_SET_DRIVER_FEATURES, &req, sizeof(req),
+			      NULL, 0, &len);
+}
+
+static void va_del_vqs(struct virtio_device *vdev)
+{
+	struct va_device *dev = to_va_device(vdev);
+	unsigned int i;
+	u32 len;
+
+	for (i = 0; i < dev->max_vqs; i++) {
+		struct va_vq_index qi = { .index = cpu_to_le32(i) };
+
+		if (!dev->vqs[i])
+			continue;
+		va_dev_request(dev, VA_RESET_VQUEUE, &qi, sizeof(qi), NULL, 0,
+			       &len);
+		va_vq_destroy(dev->vqs[i]);
+	}
+}
+
+static int va_setup_vq(struct virtio_device *vdev, unsigned int index,
+		       struct virtqueue **vqp, vq_callback_t *cb,
+		       const char *name, bool ctx)
+{
+	struct va_vq *vvq = va_vq_create(to_va_device(vdev), index, cb, name,
+					 ctx);
+
+	if (IS_ERR(vvq))
+		return PTR_ERR(vvq);
+	*vqp = vvq->vq;
+	return 0;
+}
+
+ARGO_COMPAT_DEFINE_FIND_VQS(va_find_vqs, va_setup_vq, va_del_vqs)
+
+static const char *va_bus_name(struct virtio_device *vdev)
+{
+	return dev_name(vdev->dev.parent);
+}
+
+static void va_synchronize_cbs(struct virtio_device *vdev)
+{
+	struct va_device *dev = to_va_device(vdev);
+
+	spin_lock_irq(&dev->cb_lock);
+	spin_unlock_irq(&dev->cb_lock);
+}
+
+static const struct virtio_config_ops va_config_ops = {
+	.get = va_get,
+	.set = va_set,
+	.generation = va_generation,
+	.get_status = va_get_status,
+	.set_status = va_set_status,
+	.reset = va_reset,
+	.find_vqs = va_find_vqs,
+	.del_vqs = va_del_vqs,
+	.synchronize_cbs = va_synchronize_cbs,
+	.get_features = va_get_features,
+	.finalize_features = va_finalize_features,
+	.bus_name = va_bus_name,
+};
+
+static void va_device_release(struct device *d)
+{
+	struct va_device *dev = to_va_device(dev_to_virtio(d));
+
+	kfree(dev->vqs);
+	kfree(dev->config);
+	kfree(dev);
+}
+
+static int va_device_probe_info(struct va_device *dev)
+{
+	struct va_device_info info;
+	struct va_features freq = { .index = 0, .count = cpu_to_le32(2) };
+	struct {
+		struct va_features f;
+		__le32 words[4];
+	} __packed fresp;
+	u32 len, count, i;
+	int r;
+
+	r = va_dev_request(dev, VA_GET_DEVICE_INFO, NULL, 0, &info,
+			   sizeof(info), &len);
+	if (r)
+		return r;
+	dev->device_id = le32_to_cpu(info.device_id);
+	dev->vendor_id = le32_to_cpu(info.vendor_id);
+	dev->config_size = le32_to_cpu(info.config_size);
+	dev->max_vqs = le32_to_cpu(info.max_virtqueues);
+	if (!dev->device_id || dev->config_size > VA_CONFIG_MAX ||
+	    !dev->max_vqs || dev->max_vqs > VA_MAX_VQS) {
+		va_err(dev->be, "device %u: device info out of range",
+		       dev->dev_num);
+		return -EPROTO;
+	}
+	r = va_dev_request(dev, VA_GET_DEVICE_FEATURES, &freq, sizeof(freq),
+			   &fresp, sizeof(fresp), &len);
+	if (r)
+		return r;
+	count = le32_to_cpu(fresp.f.count);
+	if (fresp.f.index || count > 2) {
+		va_err(dev->be, "device %u: features answer out of range",
+		       dev->dev_num);
+		return -EPROTO;
+	}
+	for (i = 0; i < count; i++)
+		dev->dev_features |= (u64)le32_to_cpu(fresp.words[i]) << (32 * i);
+	return 0;
+}
+
+/**
+ * va_device_create() - learn about one device and register it
+ * @be: its backend
+ * @dev_num: the backend's number for it
+ *
+ * Context: the backend's work; sleeps.  The driver probes from here.
+ * Return: the device, or an ERR_PTR().
+ */
+struct va_device *va_device_create(struct va_backend *be, u16 dev_num)
+{
+	struct va_device *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	int r;
+
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	dev->be = be;
+	dev->dev_num = dev_num;
+	spin_lock_init(&dev->cfg_lock);
+	spin_lock_init(&dev->cb_lock);
+	spin_lock_init(&dev->vqs_lock);
+	init_waitqueue_head(&dev->wq);
+	INIT_WORK(&dev->config_work, va_config_work);
+	INIT_LIST_HEAD(&dev->node);
+
+	r = va_device_probe_info(dev);
+	if (r)
+		goto err;
+	dev->vqs = kcalloc(dev->max_vqs, sizeof(*dev->vqs), GFP_KERNEL);
+	dev->config = kzalloc(dev->config_size ?: 1, GFP_KERNEL);
+	r = -ENOMEM;
+	if (!dev->vqs || !dev->config)
+		goto err;
+	r = va_config_fetch(dev, dev->config, &dev->generation);
+	if (r)
+		goto err;
+
+	dev->vdev.dev.parent = &be->pdev->dev;
+	dev->vdev.dev.release = va_device_release;
+	dev->vdev.config = &va_config_ops;
+	dev->vdev.id.device = dev->device_id;
+	dev->vdev.id.vendor = dev->vendor_id;
+	/* Listed first: the driver's probe already does I/O. */
+	spin_lock(&be->lock);
+	list_add_tail(&dev->node, &be->devices);
+	spin_unlock(&be->lock);
+	r = register_virtio_device(&dev->vdev);
+	if (r) {
+		va_err(be, "device %u: registering it failed (%d)", dev_num, r);
+		spin_lock(&be->lock);
+		list_del_init(&dev->node);
+		spin_unlock(&be->lock);
+		put_device(&dev->vdev.dev);
+		return ERR_PTR(r);
+	}
+	dev->registered = true;
+	va_info(be, "device %u: virtio id %u as %s", dev_num, dev->device_id,
+		dev_name(&dev->vdev.dev));
+	return dev;
+
+err:
+	if (r != -ENODEV)
+		va_err(be, "device %u: not added (%d)", dev_num, r);
+	kfree(dev->vqs);
+	kfree(dev->config);
+	kfree(dev);
+	return ERR_PTR(r);
+}
+
+/**
+ * va_device_remove() - unregister a device, as unbinding its driver would
+ * @dev: the device, already unlinked from its backend's list
+ *
+ * Context: the backend's work; sleeps until the driver let go.
+ */
+void va_device_remove(struct va_device *dev)
+{
+	cancel_work_sync(&dev->config_work);
+	va_info(dev->be, "device %u: removing %s", dev->dev_num,
+		dev_name(&dev->vdev.dev));
+	unregister_virtio_device(&dev->vdev);
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * virtio-argo: the DMA ops of the virtio devices' parent device.
+ *
+ * On Xen every virtio driver maps its buffers through the DMA API of the
+ * transport's parent device (virtio_ring uses the DMA API in any Xen
+ * domain).  The default ops of a PV domain (swiotlb-xen) would hand back
+ * machine addresses, and grant-based ops would share pages with another
+ * domain.  We need neither: no other domain ever sees these addresses.
+ * The transport itself reads and writes the buffers when it moves their
+ * bytes in and out of Argo messages, so a "DMA address" here is simply the
+ * buffer's guest-physical address, which vq.c turns back into a kernel
+ * pointer.  Nothing is bounced, nothing is shared.
+ */
+#include <linux/dma-map-ops.h>
+#include <linux/gfp.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/scatterlist.h>
+#include "va.h"
+
+static void *va_dma_alloc(struct device *dev, size_t size,
+			  dma_addr_t *handle, gfp_t gfp, unsigned long attrs)
+{
+	void *p = alloc_pages_exact(PAGE_ALIGN(size), gfp | __GFP_ZERO);
+
+	if (p)
+		*handle = virt_to_phys(p);
+	return p;
+}
+
+static void va_dma_free(struct device *dev, size_t size, void *vaddr,
+			dma_addr_t handle, unsigned long attrs)
+{
+	free_pages_exact(vaddr, PAGE_ALIGN(size));
+}
+
+static dma_addr_t va_dma_map_page(struct device *dev, struct page *page,
+				  unsigned long offset, size_t size,
+				  enum dma_data_direction dir,
+				  unsigned long attrs)
+{
+	return page_to_phys(page) + offset;
+}
+
+static void va_dma_unmap_page(struct device *dev, dma_addr_t handle,
+			      size_t size, enum dma_data_direction dir,
+			      unsigned long attrs)
+{
+}
+
+static int va_dma_map_sg(struct device *dev, struct scatterlist *sgl,
+			 int nents, enum dma_data_direction dir,
+			 unsigned long attrs)
+{
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		sg->dma_address = sg_phys(sg);
+		sg_dma_len(sg) = sg->length;
+	}
+	return nents;
+}
+
+static void va_dma_unmap_sg(struct device *dev, struct scatterlist *sgl,
+			    int nents, enum dma_data_direction dir,
+			    unsigned long attrs)
+{
+}
+
+static int va_dma_supported(struct device *dev, u64 mask)
+{
+	return 1;
+}
+
+static const struct dma_map_ops va_dma_ops = {
+	.alloc = va_dma_alloc,
+	.free = va_dma_free,
+	.map_page = va_dma_map_page,
+	.unmap_page = va_dma_unmap_page,
+	.map_sg = va_dma_map_sg,
+	.unmap_sg = va_dma_unmap_sg,
+	.dma_supported = va_dma_supported,
+};
+
+/**
+ * va_dma_setup() - make @dev's DMA API hand out guest-physical addresses
+ * @dev: the parent of a backend's virtio devices
+ *
+ * Return: 0 or a negative errno.
+ */
+int va_dma_setup(struct device *dev)
+{
+	dev->dma_mask = &dev->coherent_dma_mask;
+	set_dma_ops(dev, &va_dma_ops);
+	return dma_set_mask_and_coherent(dev, DMA_BIT_MASK(64));
+}

@@ -1,0 +1,219 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * virtio-argo internals: one backend connection per configured backend
+ * domain, one virtio device per device that backend offers, one va_vq per
+ * virtqueue.  The wire protocol is docs/virtio-argo-protocol.md.
+ *
+ * Contexts:
+ *  - driver config ops and device probe/remove: process context, may sleep
+ *    and wait for a backend response;
+ *  - virtqueue kicks: any context; they only queue the queue's kick work;
+ *  - the Argo rx callback (argo-core's workqueue): parses what the backend
+ *    sent; it never waits for a response, since it is what delivers them;
+ *  - vring_interrupt() runs with interrupts and bottom halves disabled, as
+ *    virtio drivers expect of a transport's interrupt.
+ */
+#ifndef _VIRTIO_ARGO_VA_H
+#define _VIRTIO_ARGO_VA_H
+
+#include <linux/completion.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/virtio.h>
+#include <linux/virtio_config.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+#include <argo/virtio_argo_proto.h>
+#include <argo/virtio_argo_check.h>
+
+struct argo_ring;
+struct platform_device;
+struct vring_desc;
+struct vring_avail;
+struct vring_used;
+
+extern struct workqueue_struct *va_io_wq;
+extern struct workqueue_struct *va_ctl_wq;
+extern unsigned int va_timeout_ms;
+extern unsigned int va_max_vq_size;
+
+enum va_be_state {
+	VA_BE_IDLE,		/* not discovered yet, or waiting to retry */
+	VA_BE_ONLINE,		/* answered GET_DEVICES */
+	VA_BE_FAILED,		/* gone or misbehaved: devices being removed */
+};
+
+/* The one control request a backend connection has in flight. */
+struct va_request {
+	u8 type;
+	u8 msg_id;
+	u16 dev_num;
+	u16 token;
+	void *resp;
+	u32 resp_max;
+	u32 resp_len;
+	int error;
+	bool answered;
+	struct completion done;
+};
+
+/**
+ * struct va_backend - the connection to one backend domain
+ * @domid: the backend's domain
+ * @ring: our Argo ring; its partner is @domid
+ * @pdev: parent of the virtio devices; owns the DMA ops (dma.c)
+ * @lock: protects @state, @req, @ping_*, @last_rx
+ * @req_mutex: serialises control requests (one in flight)
+ * @devices: this backend's devices; under @lock
+ * @work: discovery and removal, on the ordered control workqueue
+ * @tick: liveness checks and rediscovery retries
+ * @rxbuf: one control record, copied out of the ring for validation
+ */
+struct va_backend {
+	u16 domid;
+	struct argo_ring *ring;
+	struct platform_device *pdev;
+	spinlock_t lock;		/* see above */
+	enum va_be_state state;
+	struct va_request *req;
+	u16 next_token;
+	struct mutex req_mutex;		/* one request in flight */
+	struct list_head devices;
+	struct work_struct work;
+	struct delayed_work tick;
+	unsigned long last_rx;
+	unsigned long ping_sent;
+	bool ping_pending;
+	u16 ping_token;
+	bool rescan;
+	bool fault;
+	unsigned int retries;
+	atomic_t outstanding;
+	u8 *rxbuf;
+	struct list_head node;
+};
+
+/* Per-chain state, indexed by the chain's head descriptor. */
+enum va_chain_stage {
+	VA_CH_FREE,
+	VA_CH_SENDING,		/* kick work is reading the chain's buffers */
+	VA_CH_SENT,		/* waiting for USED_CHAIN */
+	VA_CH_COPYING,		/* rx is writing the chain's buffers */
+};
+
+struct va_chain {
+	u32 in_len;
+	u32 total;
+	u32 received;
+	u8 stage;
+	bool started;
+	bool doomed;		/* fail it when its current owner is done */
+};
+
+/**
+ * struct va_vq - the transport's view of one virtqueue
+ * @vq: the virtqueue virtio_ring created
+ * @lock: protects @chains, @used_idx, @signalled and the used ring
+ * @last_avail: next avail index to read (kick work only)
+ * @txbuf: records being batched into one Argo message (kick work only)
+ * @copying: rx copies in progress, waited for before the buffers go away
+ */
+struct va_vq {
+	struct virtqueue *vq;
+	struct va_device *dev;
+	u16 index;
+	u16 num;
+	bool event_idx;
+	bool live;
+	struct vring_desc *desc;
+	struct vring_avail *avail;
+	struct vring_used *used;
+	spinlock_t lock;		/* see above */
+	struct va_chain *chains;
+	u16 used_idx;
+	u16 signalled;
+	u16 last_avail;
+	struct work_struct kick;
+	u8 *txbuf;
+	u32 txlen;
+	atomic_t copying;
+};
+
+/**
+ * struct va_device - one virtio device offered by a backend
+ * @vdev: what the virtio core and the driver see
+ * @be: the backend connection
+ * @dev_num: the backend's number for the device
+ * @config: cached config space, refreshed on EVENT_CONFIG
+ * @cfg_lock: protects @config and @generation
+ * @cb_lock: held around vring_interrupt(); synchronize_cbs takes it
+ * @vqs_lock: protects @vqs and each va_vq's @live
+ * @failed: the device misbehaved or its backend went away: every chain
+ *	completes locally with an error and no message is sent for it
+ */
+struct va_device {
+	struct virtio_device vdev;
+	struct va_backend *be;
+	u16 dev_num;
+	u32 device_id;
+	u32 vendor_id;
+	u32 config_size;
+	u32 max_vqs;
+	u64 dev_features;
+	u8 status;
+	u32 generation;
+	u8 *config;
+	spinlock_t cfg_lock;		/* see above */
+	spinlock_t cb_lock;		/* see above */
+	spinlock_t vqs_lock;		/* see above */
+	struct va_vq **vqs;
+	bool failed;
+	bool removing;
+	bool registered;
+	wait_queue_head_t wq;
+	struct work_struct config_work;
+	struct list_head node;
+};
+
+static inline struct va_device *to_va_device(struct virtio_device *vdev)
+{
+	return container_of(vdev, struct va_device, vdev);
+}
+
+/* backend.c */
+int va_request(struct va_backend *be, u16 dev_num, u8 type, u8 msg_id,
+	       const void *req, u32 req_len, void *resp, u32 resp_max,
+	       u32 *resp_len);
+int va_send(struct va_backend *be, const void *buf, u32 len);
+void va_backend_fault(struct va_backend *be, const char *why);
+void va_backend_kick(struct va_backend *be);
+struct va_backend *va_backend_create(u16 domid, size_t ring_size);
+void va_backend_destroy(struct va_backend *be);
+
+/* device.c */
+struct va_device *va_device_create(struct va_backend *be, u16 dev_num);
+void va_device_remove(struct va_device *dev);
+void va_device_fail(struct va_device *dev, const char *why);
+void va_device_config_event(struct va_device *dev);
+int va_device_errno(struct va_device *dev);
+
+/* vq.c */
+struct va_vq *va_vq_create(struct va_device *dev, unsigned int index,
+			   vq_callback_t *cb, const char *name, bool ctx);
+void va_vq_destroy(struct va_vq *vvq);
+void va_vq_fail_all(struct va_vq *vvq);
+void va_vq_forget_all(struct va_vq *vvq);
+void va_vq_used(struct va_vq *vvq, const struct va_used_chain *u,
+		struct argo_ring *ring, size_t data_off);
+
+/* dma.c */
+int va_dma_setup(struct device *dev);
+
+#define va_err(be, fmt, ...)						\
+	pr_err_ratelimited("virtio-argo: backend dom%u: " fmt "\n",	\
+			   (be)->domid, ##__VA_ARGS__)
+#define va_info(be, fmt, ...)						\
+	pr_info("virtio-argo: backend dom%u: " fmt "\n", (be)->domid,	\
+		##__VA_ARGS__)
+
+#endif /* _VIRTIO_ARGO_VA_H */
