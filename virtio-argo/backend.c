@@ -23,7 +23,9 @@
 
 #define VA_RETRY_MIN	(2 * HZ)
 #define VA_RETRY_MAX	(10 * HZ)
+/* Silence after which a backend is PINGed: owing us answers, or idle. */
 #define VA_QUIET	(2 * HZ)
+#define VA_IDLE_QUIET	(5 * HZ)
 
 static u16 va_token(struct va_backend *be)
 {
@@ -38,7 +40,8 @@ static u16 va_token(struct va_backend *be)
  */
 void va_backend_kick(struct va_backend *be)
 {
-	queue_work(va_ctl_wq, &be->work);
+	if (!READ_ONCE(be->dying))
+		queue_work(va_ctl_wq, &be->work);
 }
 
 /**
@@ -468,6 +471,38 @@ static void va_discover(struct va_backend *be)
 	kfree(resp);
 }
 
+/*
+ * Remove one device the way an unbind would.  It stays on the list while
+ * its driver lets go, so that the completions the driver waits for (a
+ * live backend still sends them) find it; the extra reference keeps it
+ * alive until it is off the list.
+ */
+static void va_backend_remove(struct va_backend *be, struct va_device *dev)
+{
+	get_device(&dev->vdev.dev);
+	va_device_remove(dev);
+	spin_lock(&be->lock);
+	list_del_init(&dev->node);
+	spin_unlock(&be->lock);
+	put_device(&dev->vdev.dev);
+}
+
+static struct va_device *va_next_victim(struct va_backend *be, bool all)
+{
+	struct va_device *dev;
+
+	spin_lock(&be->lock);
+	list_for_each_entry(dev, &be->devices, node) {
+		if (!dev->unlinking && (all || READ_ONCE(dev->removing))) {
+			dev->unlinking = true;
+			spin_unlock(&be->lock);
+			return dev;
+		}
+	}
+	spin_unlock(&be->lock);
+	return NULL;
+}
+
 static void va_backend_work(struct work_struct *work)
 {
 	struct va_backend *be = container_of(work, struct va_backend, work);
@@ -481,22 +516,8 @@ static void va_backend_work(struct work_struct *work)
 	be->rescan = false;
 	spin_unlock(&be->lock);
 
-	for (;;) {
-		struct va_device *victim = NULL;
-
-		spin_lock(&be->lock);
-		list_for_each_entry(dev, &be->devices, node) {
-			if (fault || READ_ONCE(dev->removing)) {
-				victim = dev;
-				list_del_init(&dev->node);
-				break;
-			}
-		}
-		spin_unlock(&be->lock);
-		if (!victim)
-			break;
-		va_device_remove(victim);
-	}
+	while ((dev = va_next_victim(be, fault)))
+		va_backend_remove(be, dev);
 	if (fault) {
 		spin_lock(&be->lock);
 		be->state = VA_BE_IDLE;
@@ -532,8 +553,9 @@ static void va_backend_tick(struct work_struct *work)
 		delay = clamp_t(unsigned long, VA_RETRY_MIN * be->retries,
 				VA_RETRY_MIN, VA_RETRY_MAX);
 	} else if (be->state == VA_BE_ONLINE &&
-		   (atomic_read(&be->outstanding) > 0 || be->req) &&
-		   time_after(jiffies, be->last_rx + VA_QUIET)) {
+		   time_after(jiffies, be->last_rx +
+			      (atomic_read(&be->outstanding) > 0 || be->req ?
+			       VA_QUIET : VA_IDLE_QUIET))) {
 		if (!be->ping_token) {
 			be->ping_token = va_token(be);
 			be->ping_sent = jiffies;
@@ -550,6 +572,8 @@ static void va_backend_tick(struct work_struct *work)
 
 	if (dead)
 		va_backend_fault(be, "backend stopped answering");
+	if (READ_ONCE(be->dying) && be->state != VA_BE_ONLINE)
+		return;
 	if (send_ping) {
 		r = argo_sendv(be->ring, be->domid, VA_BACKEND_PORT, iov, 2,
 			       VA_MSG_TYPE);
@@ -637,19 +661,16 @@ void va_backend_destroy(struct va_backend *be)
 {
 	struct va_device *dev;
 
-	cancel_delayed_work_sync(&be->tick);
+	/*
+	 * The tick keeps running while the devices go: a backend that dies
+	 * meanwhile is noticed and the drivers' last I/O fails instead of
+	 * waiting forever.
+	 */
+	WRITE_ONCE(be->dying, true);
 	cancel_work_sync(&be->work);
-	for (;;) {
-		spin_lock(&be->lock);
-		dev = list_first_entry_or_null(&be->devices, struct va_device,
-					       node);
-		if (dev)
-			list_del_init(&dev->node);
-		spin_unlock(&be->lock);
-		if (!dev)
-			break;
-		va_device_remove(dev);
-	}
+	while ((dev = va_next_victim(be, true)))
+		va_backend_remove(be, dev);
+	cancel_delayed_work_sync(&be->tick);
 	/* Removal may have failed the backend and queued its work again. */
 	cancel_work_sync(&be->work);
 	argo_ring_destroy(be->ring);

@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
+#include <uapi/linux/virtio_ids.h>
 #include <argo_compat.h>
 #include "va.h"
 
@@ -430,6 +431,18 @@ struct va_device *va_device_create(struct va_backend *be, u16 dev_num)
 	r = va_device_probe_info(dev);
 	if (r)
 		goto err;
+	/*
+	 * virtio_console waits for its control messages by spinning with
+	 * preemption off until the device used them.  This transport plays
+	 * the device from a work item, which needs another CPU to run on:
+	 * with one vCPU the guest would hang, so say so and skip the device.
+	 */
+	if (dev->device_id == VIRTIO_ID_CONSOLE && num_online_cpus() < 2) {
+		va_err(be, "device %u: virtio-console needs 2 or more vCPUs with this transport; not added",
+		       dev_num);
+		r = -EOPNOTSUPP;
+		goto err;
+	}
 	dev->vqs = kcalloc(dev->max_vqs, sizeof(*dev->vqs), GFP_KERNEL);
 	dev->config = kzalloc(dev->config_size ?: 1, GFP_KERNEL);
 	r = -ENOMEM;
@@ -463,7 +476,7 @@ struct va_device *va_device_create(struct va_backend *be, u16 dev_num)
 	return dev;
 
 err:
-	if (r != -ENODEV)
+	if (r != -ENODEV && r != -EOPNOTSUPP)
 		va_err(be, "device %u: not added (%d)", dev_num, r);
 	kfree(dev->vqs);
 	kfree(dev->config);

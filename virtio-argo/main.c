@@ -71,12 +71,14 @@ static int __init va_init(void)
 		return -EINVAL;
 	}
 	/*
-	 * Block I/O to these devices can be needed to free memory, so both
-	 * queues keep a rescuer thread.
+	 * Block I/O to these devices can be needed to free memory, so the
+	 * kick work keeps a rescuer thread.  The control work adds and
+	 * removes devices, which flushes their drivers' ordinary work items,
+	 * so it must not be a reclaim queue itself.
 	 */
 	va_io_wq = alloc_workqueue("virtio-argo-io", WQ_UNBOUND | WQ_MEM_RECLAIM,
 				   0);
-	va_ctl_wq = alloc_ordered_workqueue("virtio-argo", WQ_MEM_RECLAIM);
+	va_ctl_wq = alloc_ordered_workqueue("virtio-argo", 0);
 	if (!va_io_wq || !va_ctl_wq) {
 		va_destroy_all();
 		return -ENOMEM;

@@ -66,7 +66,8 @@ struct va_request {
  * @req_mutex: serialises control requests (one in flight)
  * @devices: this backend's devices; under @lock
  * @work: discovery and removal, on the ordered control workqueue
- * @tick: liveness checks and rediscovery retries
+ * @tick: liveness checks (a PING after 2 s of silence while answers are
+ *	owed, after 5 s otherwise) and rediscovery retries
  * @rxbuf: one control record, copied out of the ring for validation
  */
 struct va_backend {
@@ -87,6 +88,7 @@ struct va_backend {
 	u16 ping_token;
 	bool rescan;
 	bool fault;
+	bool dying;			/* module unload: no new work */
 	unsigned int retries;
 	atomic_t outstanding;
 	u8 *rxbuf;
@@ -169,6 +171,7 @@ struct va_device {
 	struct va_vq **vqs;
 	bool failed;
 	bool removing;
+	bool unlinking;			/* picked for removal; under be->lock */
 	bool registered;
 	wait_queue_head_t wq;
 	struct work_struct config_work;

@@ -21,7 +21,7 @@ chown -R 1000:1000 /tmp/vb
 chown 1000 /dev/argo
 su -s /bin/sh vbackend -c 'argo-virtio-backend \
 	--blk /tmp/vb/blk.img,serial=argo-blk0 --blk /tmp/vb/ro.img,ro \
-	--console echo --rng </dev/null >/tmp/vb/backend.log 2>&1 & echo $!' >/tmp/backend.pid
+	--console echo,port=argo-echo --rng </dev/null >/tmp/vb/backend.log 2>&1 & echo $!' >/tmp/backend.pid
 sleep 1
 pid=$(cat /tmp/backend.pid)
 tap_ok $(kill -0 "$pid"; echo $?) "argo-virtio-backend running"

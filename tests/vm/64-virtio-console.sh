@@ -6,8 +6,11 @@
 # virtio-console over Argo: 1 MiB written to the port comes back through
 # the backend's echo, byte for byte.
 . /rig/tap.sh
-port=$(ls /sys/class/virtio-ports 2>/dev/null | head -n 1)
-tap_ok $([ -n "$port" ] && [ -c "/dev/$port" ]; echo $?) "a virtio console port: /dev/$port"
+port=
+for p in /sys/class/virtio-ports/*; do
+	[ "$(cat "$p/name" 2>/dev/null)" = argo-echo ] && port=$(basename "$p")
+done
+tap_ok $([ -n "$port" ] && [ -c "/dev/$port" ]; echo $?) "the backend's port 'argo-echo' is /dev/$port"
 dd if=/dev/urandom of=/tmp/src bs=4096 count=256 2>/dev/null
 want=$(sha256sum </tmp/src | cut -d' ' -f1)
 exec 3<>"/dev/$port"

@@ -10,6 +10,7 @@
 # so the test needs nothing from dom0.
 . /rig/tap.sh
 self=$(argo info | sed -n 's/^domid //p')
+modprobe virtio_blk
 rmmod virtio-argo 2>/dev/null
 dd if=/dev/zero of=/tmp/d.img bs=1M count=16 2>/dev/null
 start_backend() {
@@ -31,21 +32,19 @@ wait_devices 1 20
 tap_ok $? "its disk appears"
 sleep 1
 
-dd if=/dev/urandom of=/dev/vda bs=64k count=240 conv=fsync 2>/tmp/dd.err &
+# A writer that keeps 1 MiB synced writes going until one fails.
+( while dd if=/dev/zero of=/dev/vda bs=64k count=16 conv=fsync 2>/tmp/dd.err; do :; done ) &
 ddpid=$!
-sleep 2
+sleep 3
 kill -9 $bpid
 wait $bpid 2>/dev/null
-t0=$(date +%s)
 i=0
 while kill -0 $ddpid 2>/dev/null && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 $ddpid 2>/dev/null; then
 	tap_ok 1 "the writer returned within 30 s of the backend's death"
-	grep -E 'State|wchan' /proc/$ddpid/status | sed 's/^/# /'
+	kill $ddpid
 else
-	wait $ddpid
-	rc=$?
-	tap_ok $([ $rc != 0 ]; echo $?) "the writer failed (dd exit $rc, $(tail -n 1 /tmp/dd.err)) $((i / 10)).$((i % 10)) s after the kill"
+	tap_ok 0 "the writer failed ($(tail -n 1 /tmp/dd.err)) $((i / 10)).$((i % 10)) s after the kill"
 fi
 wait_devices 0 20
 tap_ok $? "the device is removed"

@@ -10,6 +10,7 @@
 # (panic_on_warn is on, and the rig fails on any BUG or WARNING).
 . /rig/tap.sh
 self=$(argo info | sed -n 's/^domid //p')
+modprobe virtio_blk
 rmmod virtio-argo 2>/dev/null
 round() {	# MODE EXPECTED-DMESG
 	/rig/bin/va_hostile "$1" >/tmp/h.log 2>&1 &

@@ -1,0 +1,407 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * argo-virtio-backend: the types every part of the backend shares.
+ *
+ *   backend   the program: its devices, its guests, its transport
+ *   device    one --blk/--console/--rng option: the host resource
+ *   guest     one domain that talks to us, keyed by its domid
+ *   devinst   one device as one guest sees it: status, features, queues
+ *   chain     one available chain of one queue, from its FIRST fragment
+ *             until the device completes it (or a reset drops it)
+ *
+ * Everything runs on one thread; nothing here is locked.  The wire
+ * protocol is docs/virtio-argo-protocol.md; the choices this program makes
+ * where the protocol leaves room are listed at the top of main.c.
+ */
+#ifndef _VB_BACKEND_H
+#define _VB_BACKEND_H
+
+#include <endian.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include <argo/virtio_argo_proto.h>
+
+#include "list.h"
+
+#define VB_NAME			"argo-virtio-backend"
+
+/* GET_DEVICES vendor_id: "ARGO" read as a little-endian word. */
+#define VB_VENDOR_ID		0x4F475241U
+/* GET_VQUEUE max_size of every queue we offer. */
+#define VB_QUEUE_SIZE		256U
+/* Feature words a device has (bits 0-63) and most a request may name. */
+#define VB_FEATURE_WORDS	2U
+#define VB_FEATURE_COUNT_MAX	16U
+/* Largest out_len or in_len of one chain. */
+#define VB_CHAIN_MAX		(16U << 20)
+/* Chain bytes one guest may have us hold (being reassembled or waiting). */
+#define VB_GUEST_BUDGET		(256U << 20)
+/* Above this much queued output, completed chains wait before they run. */
+#define VB_OUTQ_HIGH		(1U << 20)
+/* A guest that lets more than this pile up is not reading: drop it. */
+#define VB_OUTQ_MAX		(64U << 20)
+/* Most guest= domains one device option may name. */
+#define VB_GUEST_FILTER_MAX	16U
+
+struct backend;
+struct guest;
+struct device;
+struct devinst;
+struct chain;
+
+/* Little-endian fields at any alignment: the guest's bytes are packed. */
+static inline uint16_t get_le16(const void *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le16toh(v);
+}
+
+static inline uint32_t get_le32(const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
+}
+
+static inline uint64_t get_le64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
+}
+
+static inline void put_le16(void *p, uint16_t v)
+{
+	v = htole16(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put_le32(void *p, uint32_t v)
+{
+	v = htole32(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void put_le64(void *p, uint64_t v)
+{
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define MIN(a, b)	((a) < (b) ? (a) : (b))
+
+/* ---- log.c ---- */
+
+extern int vb_verbose;
+
+void vb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define vb_debug(...)				\
+	do {					\
+		if (vb_verbose)			\
+			vb_log(__VA_ARGS__);	\
+	} while (0)
+
+/* A burst of lines, then at most one every few seconds (see log.c). */
+struct ratelimit {
+	uint64_t start_ms;
+	unsigned int lines;
+	unsigned long missed;
+};
+
+bool ratelimit_ok(struct ratelimit *rl);
+uint64_t vb_now_ms(void);
+
+/* ---- outq.c: Argo messages waiting to go to one guest ---- */
+
+struct outmsg {
+	struct list_node link;
+	uint32_t len;
+	uint8_t buf[VA_MSG_MAX];
+};
+
+struct outq {
+	struct list_node msgs;
+	size_t bytes;
+};
+
+void outq_init(struct outq *q);
+void *outq_reserve(struct outq *q, uint32_t n);
+int outq_flush(struct backend *be, struct guest *g);
+void outq_clear(struct outq *q);
+
+/* ---- proto.c: records in, records out ---- */
+
+/* One record, header decoded; @payload points into the message. */
+struct va_rec {
+	uint8_t type;
+	uint8_t msg_id;
+	uint16_t dev_num;
+	uint16_t token;
+	const uint8_t *payload;
+	uint32_t len;
+};
+
+int rec_next(const uint8_t *msg, size_t len, size_t *off, struct va_rec *r,
+	     const char **why);
+void *rec_append(struct guest *g, uint8_t type, uint8_t msg_id,
+		 uint16_t dev_num, uint16_t token, uint32_t payload_len);
+void reply(struct guest *g, const struct va_rec *req, const void *payload,
+	   uint32_t len);
+void reply_error(struct guest *g, const struct va_rec *req, uint32_t err);
+void send_event_config(struct devinst *di);
+void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
+	       uint16_t chain, const uint8_t *data, uint32_t total);
+
+/* ---- guest.c ---- */
+
+/**
+ * struct guest - one domain talking to us
+ * @domid: its domain (the hypervisor reports it: trustworthy)
+ * @port: the port of its ring, where our replies go
+ * @tctx: the transport's handle for it (the /dev/argo endpoint)
+ * @out: messages not yet sent
+ * @blocked: its ring was full; the transport says when to try again
+ * @doom: set when the guest must be dropped at the next flush (why)
+ * @inst: its instance of each device offered to it, by dev_num
+ * @deferred: complete chains waiting for @out to drain (FIFO)
+ * @held: chain bytes we hold for it (see VB_GUEST_BUDGET)
+ * @rl: rate limit of its error lines
+ */
+struct guest {
+	struct list_node link;
+	struct backend *be;
+	uint16_t domid;
+	uint32_t port;
+	void *tctx;
+	struct outq out;
+	bool blocked;
+	const char *doom;
+	struct devinst *inst[VA_MAX_DEVICES + 1];
+	struct list_node deferred;
+	size_t held;
+	struct ratelimit rl;
+};
+
+void guest_receive(struct backend *be, void *tctx, uint16_t domid,
+		   uint32_t port, uint32_t type, const uint8_t *msg,
+		   size_t len);
+void guest_drop(struct guest *g, const char *why);
+void guest_doom(struct guest *g, const char *why);
+void guest_err(struct guest *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+struct guest *guest_find(struct backend *be, uint16_t domid);
+
+/* ---- control.c: the control plane of one device instance ---- */
+
+void control_dispatch(struct devinst *di, const struct va_rec *r);
+
+/* ---- device.c ---- */
+
+/**
+ * struct dev_ops - what a device model provides
+ * @kind: "blk", "console", "rng"
+ * @device_id: virtio device id
+ * @nqueues: its virtqueues
+ * @config_size: bytes of its config space (<= VA_CONFIG_MAX)
+ * @start: open the host resource (file, pty, socket) after the options
+ *	were parsed; 0, or -1 with @err set
+ * @features: its device-specific feature bits (the transport bits are
+ *	added by device.c)
+ * @config: fill @cfg with the config space (little-endian)
+ * @inst_init: allocate the per-guest state (devinst.priv)
+ * @inst_reset: forget the per-guest state after a reset; the instance's
+ *	chains are already gone
+ * @inst_free: free the per-guest state (chains already gone)
+ * @chain: a chain whose LAST fragment arrived; the device completes it
+ *	now (chain_complete) or keeps it on its own list for later
+ * @describe: a few words for the startup log ("/img 2048 sectors ro")
+ * @destroy: free the device at exit
+ */
+struct dev_ops {
+	const char *kind;
+	uint32_t device_id;
+	unsigned int nqueues;
+	uint32_t config_size;
+	int (*start)(struct device *d, char *err, size_t errlen);
+	uint64_t (*features)(const struct device *d);
+	void (*config)(const struct device *d, uint8_t *cfg);
+	int (*inst_init)(struct devinst *di);
+	void (*inst_reset)(struct devinst *di);
+	void (*inst_free)(struct devinst *di);
+	void (*chain)(struct devinst *di, struct chain *c);
+	void (*describe)(const struct device *d, char *buf, size_t len);
+	void (*destroy)(struct device *d);
+};
+
+/**
+ * struct device - one device given on the command line
+ * @dev_num: its number on the wire: its position on the command line
+ * @guests: the domains it is offered to (guest=); none means all
+ * @insts: its instances, one per guest (devinst.dev_link)
+ * @priv: the model's state
+ */
+struct device {
+	const struct dev_ops *ops;
+	struct backend *be;
+	uint16_t dev_num;
+	uint16_t guests[VB_GUEST_FILTER_MAX];
+	unsigned int nguests;
+	struct list_node insts;
+	void *priv;
+};
+
+/* One queue of one instance: its size and its outstanding chains. */
+struct vqstate {
+	uint32_t size;			/* from SET_VQUEUE; 0: not set up */
+	unsigned int outstanding;
+	struct chain *slots[VB_QUEUE_SIZE];	/* by chain id */
+};
+
+/**
+ * struct devinst - one device as one guest sees it
+ * @status: the virtio device status (DEVICE_NEEDS_RESET is ours)
+ * @drv_features: what the driver accepted, bits 0-63
+ * @drv_features_high: the driver set a bit above 63 (never offered)
+ * @generation: config generation; bumped when we set DEVICE_NEEDS_RESET
+ */
+struct devinst {
+	struct device *dev;
+	struct guest *g;
+	struct list_node dev_link;
+	uint32_t status;
+	uint64_t drv_features;
+	bool drv_features_high;
+	uint32_t generation;
+	struct vqstate *vq;
+	void *priv;
+};
+
+int device_option(struct device *d, const char *key, const char *val,
+		  char *err, size_t errlen);
+bool device_offered(const struct device *d, uint16_t domid);
+uint64_t device_features(const struct device *d);
+struct devinst *devinst_create(struct device *d, struct guest *g);
+void devinst_destroy(struct devinst *di);
+void devinst_reset(struct devinst *di);
+void devinst_fail(struct devinst *di, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+bool devinst_broken(const struct devinst *di);
+
+/* Split "a,b=c,..." option strings; see device.c. */
+char *opt_next(char **s, char **val);
+
+/* ---- chain.c ---- */
+
+/**
+ * struct chain - one available chain
+ * @link: on the guest's deferred list or on a device's own list
+ * @id: the chain's head descriptor index
+ * @out: the device-readable bytes received so far (@received of @out_len)
+ * @cap: bytes allocated at @out
+ * @pos: the device's progress through @out (console transmit)
+ */
+struct chain {
+	struct list_node link;
+	struct devinst *di;
+	uint16_t vq;
+	uint16_t id;
+	uint32_t out_len;
+	uint32_t in_len;
+	uint32_t received;
+	uint8_t *out;
+	uint32_t cap;
+	uint32_t pos;
+	bool complete;
+};
+
+void chain_record(struct devinst *di, const struct va_rec *r);
+void chain_complete(struct chain *c, const void *data, uint32_t len);
+void chain_drop_queue(struct devinst *di, unsigned int vq);
+void chain_drop_all(struct devinst *di);
+void chain_run_deferred(struct guest *g);
+
+/* ---- device models ---- */
+
+struct device *blk_parse(const char *arg, char *err, size_t errlen);
+struct device *console_parse(const char *arg, char *err, size_t errlen);
+struct device *rng_parse(const char *arg, char *err, size_t errlen);
+void device_describe(const struct device *d, char *buf, size_t len);
+int device_start(struct device *d, char *err, size_t errlen);
+
+/* ---- the backend and its transport ---- */
+
+/**
+ * struct transport_ops - how messages reach a guest
+ * @send: send one Argo message to @g: 0 when sent, -EAGAIN when its ring
+ *	is full (the transport clears @g->blocked when it is worth trying
+ *	again), another -errno when the guest is unreachable
+ * @forget: @g is being freed
+ */
+struct transport_ops {
+	int (*send)(struct backend *be, struct guest *g, const void *buf,
+		    size_t len);
+	void (*forget)(struct backend *be, struct guest *g);
+};
+
+struct backend {
+	const struct transport_ops *tops;
+	void *tpriv;
+	struct device *devs[VA_MAX_DEVICES + 1];	/* by dev_num */
+	unsigned int ndev;
+	struct list_node guests;
+	struct ratelimit rl;		/* lines about no particular guest */
+};
+
+void backend_init(struct backend *be, const struct transport_ops *tops,
+		  void *tpriv);
+int backend_add_device(struct backend *be, struct device *d);
+void backend_flush(struct backend *be);
+void backend_fini(struct backend *be);
+
+/* ---- loop.c: the poll() loop ---- */
+
+/**
+ * struct watch - a descriptor the loop polls
+ * @fd: the descriptor, or -1 while there is none
+ * @events: what to poll it for now (0: not polled)
+ * @cb: called with what poll() reported
+ *
+ * Watches live as long as the loop runs (they are embedded in devices and
+ * endpoints), so a callback may change or disable any watch safely.
+ */
+struct watch {
+	int fd;
+	short events;
+	void (*cb)(struct watch *w, short revents);
+	void *priv;
+	struct list_node link;
+};
+
+void watch_add(struct watch *w);
+void watch_del(struct watch *w);
+
+/**
+ * struct loop_hooks - what the loop asks and tells the rest each round
+ * @timeout_ms: how long poll() may sleep (-1: until an event)
+ * @round: after the callbacks of one poll() round (timers, flushing)
+ */
+struct loop_hooks {
+	int (*timeout_ms)(void *ctx);
+	void (*round)(void *ctx);
+	void *ctx;
+};
+
+int loop_run(const struct loop_hooks *hooks,
+	     const volatile sig_atomic_t *stop);
+
+#endif /* _VB_BACKEND_H */

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The control plane of one device instance: device info, features,
+ * config space, status and queue setup.  Each request gets exactly one
+ * response; one that cannot be carried out (wrong payload size, offsets
+ * outside the config space, a queue that does not exist, ...) gets an
+ * error response with a Linux errno, never silence, so the driver's
+ * request fails instead of waiting.
+ */
+#include <errno.h>
+
+#include <linux/virtio_config.h>
+
+#include "backend.h"
+
+static void get_device_info(struct devinst *di, const struct va_rec *r)
+{
+	const struct dev_ops *ops = di->dev->ops;
+	uint8_t p[sizeof(struct va_device_info)];
+
+	put_le32(p + offsetof(struct va_device_info, device_id),
+		 ops->device_id);
+	put_le32(p + offsetof(struct va_device_info, vendor_id), VB_VENDOR_ID);
+	put_le32(p + offsetof(struct va_device_info, num_feature_words),
+		 VB_FEATURE_WORDS);
+	put_le32(p + offsetof(struct va_device_info, config_size),
+		 ops->config_size);
+	put_le32(p + offsetof(struct va_device_info, max_virtqueues),
+		 ops->nqueues);
+	put_le16(p + offsetof(struct va_device_info, admin_vq_start), 0);
+	put_le16(p + offsetof(struct va_device_info, admin_vq_count), 0);
+	reply(di->g, r, p, sizeof(p));
+}
+
+/* Feature word @i of a 64-bit set; words above it are zero. */
+static uint32_t feature_word(uint64_t features, uint64_t i)
+{
+	if (i >= VB_FEATURE_WORDS)
+		return 0;
+	return (uint32_t)(features >> (32 * i));
+}
+
+static void get_features(struct devinst *di, const struct va_rec *r)
+{
+	uint8_t p[sizeof(struct va_features) + VB_FEATURE_COUNT_MAX * 4];
+	uint64_t features = device_features(di->dev);
+	uint32_t index, count, i;
+
+	if (r->len != sizeof(struct va_features)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	index = get_le32(r->payload + offsetof(struct va_features, index));
+	count = get_le32(r->payload + offsetof(struct va_features, count));
+	if (count > VB_FEATURE_COUNT_MAX) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	put_le32(p + offsetof(struct va_features, index), index);
+	put_le32(p + offsetof(struct va_features, count), count);
+	for (i = 0; i < count; i++)
+		put_le32(p + sizeof(struct va_features) + 4 * i,
+			 feature_word(features, (uint64_t)index + i));
+	reply(di->g, r, p, sizeof(struct va_features) + 4 * count);
+}
+
+static void set_features(struct devinst *di, const struct va_rec *r)
+{
+	uint32_t index, count, i;
+
+	if (r->len < sizeof(struct va_features)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	index = get_le32(r->payload + offsetof(struct va_features, index));
+	count = get_le32(r->payload + offsetof(struct va_features, count));
+	if (count > VB_FEATURE_COUNT_MAX ||
+	    r->len != sizeof(struct va_features) + 4 * count) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	/* virtio: features are fixed once FEATURES_OK is set */
+	if (di->status & VIRTIO_CONFIG_S_FEATURES_OK) {
+		reply_error(di->g, r, EBUSY);
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		uint64_t w = (uint64_t)index + i;
+		uint32_t v = get_le32(r->payload + sizeof(struct va_features) +
+				      4 * i);
+
+		if (w >= VB_FEATURE_WORDS) {
+			if (v)
+				di->drv_features_high = true;
+			continue;
+		}
+		di->drv_features &= ~(0xFFFFFFFFULL << (32 * w));
+		di->drv_features |= (uint64_t)v << (32 * w);
+	}
+	vb_debug("guest %u: device %u: driver features %#llx", di->g->domid,
+		 di->dev->dev_num, (unsigned long long)di->drv_features);
+	reply(di->g, r, NULL, 0);
+}
+
+/* Is a config access of @size bytes at @offset inside the config space? */
+static bool config_range_ok(const struct devinst *di, uint32_t offset,
+			    uint32_t size)
+{
+	uint32_t cs = di->dev->ops->config_size;
+
+	return size <= VA_CONFIG_CHUNK && offset <= cs && size <= cs - offset;
+}
+
+static void get_config(struct devinst *di, const struct va_rec *r)
+{
+	uint8_t cfg[VA_CONFIG_MAX];
+	uint8_t p[sizeof(struct va_config) + VA_CONFIG_CHUNK];
+	uint32_t offset, size;
+
+	if (r->len != sizeof(struct va_get_config_req)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	offset = get_le32(r->payload + offsetof(struct va_get_config_req,
+						offset));
+	size = get_le32(r->payload + offsetof(struct va_get_config_req, size));
+	if (!config_range_ok(di, offset, size)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	memset(cfg, 0, sizeof(cfg));
+	if (di->dev->ops->config)
+		di->dev->ops->config(di->dev, cfg);
+	put_le32(p + offsetof(struct va_config, generation), di->generation);
+	put_le32(p + offsetof(struct va_config, offset), offset);
+	put_le32(p + offsetof(struct va_config, size), size);
+	memcpy(p + sizeof(struct va_config), cfg + offset, size);
+	reply(di->g, r, p, sizeof(struct va_config) + size);
+}
+
+/*
+ * Every config field our devices have is read-only for the driver (we
+ * offer no feature that makes one writable), so an in-range write is
+ * accepted and has no effect, as on other virtio transports.
+ */
+static void set_config(struct devinst *di, const struct va_rec *r)
+{
+	uint8_t p[sizeof(struct va_generation)];
+	uint32_t offset, size;
+
+	if (r->len < sizeof(struct va_config)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	offset = get_le32(r->payload + offsetof(struct va_config, offset));
+	size = get_le32(r->payload + offsetof(struct va_config, size));
+	if (!config_range_ok(di, offset, size) ||
+	    r->len != sizeof(struct va_config) + size) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	put_le32(p, di->generation);
+	reply(di->g, r, p, sizeof(p));
+}
+
+/* May the driver's features be accepted (virtio: FEATURES_OK)? */
+static bool features_acceptable(const struct devinst *di)
+{
+	return !di->drv_features_high &&
+	       !(di->drv_features & ~device_features(di->dev)) &&
+	       (di->drv_features & (1ULL << VIRTIO_F_VERSION_1));
+}
+
+static void reply_status(struct devinst *di, const struct va_rec *r)
+{
+	uint8_t p[sizeof(struct va_status)];
+
+	put_le32(p, di->status);
+	reply(di->g, r, p, sizeof(p));
+}
+
+/*
+ * The virtio status protocol: 0 resets; otherwise the driver only adds
+ * bits.  FEATURES_OK is kept only when the features are acceptable (the
+ * driver reads the status back to learn that); DEVICE_NEEDS_RESET is ours
+ * and stays until a reset.
+ */
+static void set_status(struct devinst *di, const struct va_rec *r)
+{
+	uint32_t st, cur, want;
+
+	if (r->len != sizeof(struct va_status)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	st = get_le32(r->payload);
+	if (!st) {
+		vb_debug("guest %u: device %u: reset", di->g->domid,
+			 di->dev->dev_num);
+		devinst_reset(di);
+		reply_status(di, r);
+		return;
+	}
+	cur = di->status & ~VIRTIO_CONFIG_S_NEEDS_RESET;
+	want = st & ~VIRTIO_CONFIG_S_NEEDS_RESET;
+	if (st > 0xFF || (cur & ~want)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	if ((want & VIRTIO_CONFIG_S_FEATURES_OK) &&
+	    !(cur & VIRTIO_CONFIG_S_FEATURES_OK) && !features_acceptable(di)) {
+		guest_err(di->g, "device %u: features %#llx refused",
+			  di->dev->dev_num,
+			  (unsigned long long)di->drv_features);
+		want &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	}
+	di->status = want | (di->status & VIRTIO_CONFIG_S_NEEDS_RESET);
+	vb_debug("guest %u: device %u: status %#x", di->g->domid,
+		 di->dev->dev_num, di->status);
+	reply_status(di, r);
+}
+
+static void get_vqueue(struct devinst *di, const struct va_rec *r)
+{
+	uint8_t p[sizeof(struct va_get_vqueue_resp)];
+	uint32_t index;
+
+	if (r->len != sizeof(struct va_vq_index)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	index = get_le32(r->payload);
+	put_le32(p + offsetof(struct va_get_vqueue_resp, index), index);
+	/* like virtio-mmio's QueueNumMax: 0 says "no such queue" */
+	put_le32(p + offsetof(struct va_get_vqueue_resp, max_size),
+		 index < di->dev->ops->nqueues ? VB_QUEUE_SIZE : 0);
+	reply(di->g, r, p, sizeof(p));
+}
+
+static void set_vqueue(struct devinst *di, const struct va_rec *r)
+{
+	uint32_t index, size;
+
+	if (r->len != sizeof(struct va_set_vqueue)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	index = get_le32(r->payload + offsetof(struct va_set_vqueue, index));
+	size = get_le32(r->payload + offsetof(struct va_set_vqueue, size));
+	if (index >= di->dev->ops->nqueues || !size || size > VB_QUEUE_SIZE) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	/* resizing a queue under its outstanding chains would orphan them */
+	if (di->vq[index].outstanding && di->vq[index].size != size) {
+		reply_error(di->g, r, EBUSY);
+		return;
+	}
+	di->vq[index].size = size;
+	vb_debug("guest %u: device %u: queue %u size %u", di->g->domid,
+		 di->dev->dev_num, index, size);
+	reply(di->g, r, NULL, 0);
+}
+
+static void reset_vqueue(struct devinst *di, const struct va_rec *r)
+{
+	uint32_t index;
+
+	if (r->len != sizeof(struct va_vq_index)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	index = get_le32(r->payload);
+	if (index >= di->dev->ops->nqueues) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	chain_drop_queue(di, index);
+	di->vq[index].size = 0;
+	reply(di->g, r, NULL, 0);
+}
+
+void control_dispatch(struct devinst *di, const struct va_rec *r)
+{
+	switch (r->msg_id) {
+	case VA_GET_DEVICE_INFO:
+		if (r->len)
+			reply_error(di->g, r, EINVAL);
+		else
+			get_device_info(di, r);
+		return;
+	case VA_GET_DEVICE_FEATURES:
+		get_features(di, r);
+		return;
+	case VA_SET_DRIVER_FEATURES:
+		set_features(di, r);
+		return;
+	case VA_GET_CONFIG:
+		get_config(di, r);
+		return;
+	case VA_SET_CONFIG:
+		set_config(di, r);
+		return;
+	case VA_GET_DEVICE_STATUS:
+		if (r->len)
+			reply_error(di->g, r, EINVAL);
+		else
+			reply_status(di, r);
+		return;
+	case VA_SET_DEVICE_STATUS:
+		set_status(di, r);
+		return;
+	case VA_GET_VQUEUE:
+		get_vqueue(di, r);
+		return;
+	case VA_SET_VQUEUE:
+		set_vqueue(di, r);
+		return;
+	case VA_RESET_VQUEUE:
+		reset_vqueue(di, r);
+		return;
+	}
+	if (r->msg_id < VA_EVENT_CONFIG) {
+		/* a request we do not know still gets its one response */
+		reply_error(di->g, r, EOPNOTSUPP);
+		return;
+	}
+	/* events and data-plane ids we do not know: ignored (spec, 6.8) */
+	vb_debug("guest %u: device %u: record %#x ignored", di->g->domid,
+		 di->dev->dev_num, r->msg_id);
+}

@@ -1,0 +1,390 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * argo-virtio-backend: the device side of VirtIO over Argo.
+ *
+ * Guests running virtio-argo.ko send the bytes of their virtqueue chains
+ * in Argo messages to port 0x76690001 of this domain; this program
+ * implements the devices (virtio-blk on an image, virtio-console,
+ * virtio-rng) and sends back what the devices write.  The protocol is
+ * docs/virtio-argo-protocol.md.  This file: options, setup, shutdown.
+ *
+ * Where the protocol leaves a choice open, this backend does as follows.
+ *
+ * Devices and discovery
+ *  - dev_num is the device's position among the device options (1..N).
+ *    A device restricted with guest= is absent from other guests'
+ *    GET_DEVICES lists (which may thus have gaps); their records naming
+ *    it get ENODEV.
+ *  - GET_DEVICES offset/next count entries of the list offered to that
+ *    guest, from 0; next is offset + count, or 0 once the list is done;
+ *    max 0 or above 64 means 64; an offset past the end is EINVAL.
+ *  - vendor_id is 0x4F475241 ("ARGO"), for every device.
+ *
+ * Control plane
+ *  - A request's payload must have exactly the size its table gives (or
+ *    its count/size field implies), else EINVAL.  A bus request with a
+ *    dev_num is EINVAL.  An unknown request id (below 0x40) gets
+ *    EOPNOTSUPP; unknown events and data-plane ids are ignored; records
+ *    with the response or error bit, or unknown type bits, are ignored.
+ *  - Features: 2 words.  GET_DEVICE_FEATURES may ask up to 16 words (else
+ *    EINVAL); words past the second read as 0.  SET_DRIVER_FEATURES after
+ *    FEATURES_OK is EBUSY.  FEATURES_OK is refused (left out of the
+ *    SET_DEVICE_STATUS reply) unless the driver's features are a subset of
+ *    the device's and include VERSION_1.
+ *  - Status: 0 resets the instance (outstanding chains dropped, features
+ *    and queue sizes forgotten).  Otherwise the driver may only add bits:
+ *    clearing one, or a value above 0xFF, is EINVAL.  DEVICE_NEEDS_RESET
+ *    is set by the device only and stays until a reset.
+ *  - Config: offset + size within config_size and size <= 256, else
+ *    EINVAL.  No field is writable: an in-range SET_CONFIG is accepted and
+ *    ignored (its generation is not checked).  The generation starts at 0
+ *    and grows when the device sets DEVICE_NEEDS_RESET.
+ *  - Queues: every queue offers max_size 256.  GET_VQUEUE of a queue that
+ *    does not exist answers max_size 0 (as virtio-mmio's QueueNumMax),
+ *    SET_VQUEUE and RESET_VQUEUE of one are EINVAL.  SET_VQUEUE needs a
+ *    size of 1 to 256 and is EBUSY while a different size has chains
+ *    outstanding.
+ *
+ * Data plane
+ *  - Chains are taken on any existing queue, also before SET_VQUEUE and
+ *    DRIVER_OK (virtio_console fills its receive queue during probe).
+ *    A chain id must be below the queue's size (SET_VQUEUE's, else 256).
+ *  - out_len and in_len are at most 16 MiB.  A chain's buffer grows with
+ *    the bytes that arrived; one guest may make us hold 256 MiB of chain
+ *    bytes at most.
+ *  - A chain record that breaks a rule (truncated, unknown flags, no such
+ *    queue, id beyond the queue size, fragment over VA_FRAG_MAX, lengths
+ *    over the limits or changed between fragments, FIRST for an
+ *    outstanding chain or at an offset, a continuation of no chain, an
+ *    offset other than the bytes received, bytes beyond out_len, LAST
+ *    present/absent wrongly, over the memory budget) sets
+ *    DEVICE_NEEDS_RESET on that guest's instance only: its chains are
+ *    dropped, the config generation grows, EVENT_CONFIG is sent if
+ *    DRIVER_OK is set, and its chain records are ignored until the driver
+ *    resets it.  A chain record for an unknown device is ignored.
+ *  - Broken framing (a record shorter than its header, msg_size below 8
+ *    or past the message's end) drops the rest of that message; so does
+ *    a message longer than 64 KiB (it arrives truncated).
+ *  - Replies: USED_CHAIN fragments carry up to VA_FRAG_MAX bytes; records
+ *    are packed into messages of up to 64 KiB.  Devices may complete
+ *    chains out of order.
+ *  - Backpressure: above 1 MiB of output queued for a guest, its complete
+ *    chains wait, in order, until the output drains; a guest that lets
+ *    64 MiB pile up (it is not reading its ring) is dropped.
+ *
+ * Guests
+ *  - A guest is its domid.  Its first virtio-argo message creates its
+ *    state ("guest N connected").  A message from the same domid but
+ *    another port means its transport was reloaded: the old state is
+ *    dropped ("disconnected") and a new one made.
+ *  - A send failing with anything but EAGAIN/EBUSY (ECONNREFUSED, ESRCH,
+ *    EPERM, EACCES, EMSGSIZE...) drops the guest's state
+ *    ("guest N disconnected (send: ...)").  A message of another
+ *    message_type is dropped with a rate-limited line.
+ *  - A full guest ring: see argo_io.c (POLLOUT through ARGO_IOC_CONNECT
+ *    for one guest per endpoint, a 10 ms retry timer for others).
+ *
+ * Devices
+ *  - blk: every reply covers all in_len writable bytes with the status
+ *    byte last (the transport writes replies from the start of the
+ *    buffers); a request with in_len 0 is completed empty; out_len below
+ *    16 is IOERR; reads and writes must be whole sectors inside the disk
+ *    (else IOERR); unknown types are UNSUPP.  seg_max 126.  Discard and
+ *    write zeroes: up to 32 ranges of up to 2^22 sectors, alignment 8
+ *    sectors; any flag on a discard, or an unknown flag, is UNSUPP.
+ *    Discard, and write zeroes with UNMAP, punch a hole; write zeroes
+ *    without UNMAP zeroes the range (FALLOC_FL_ZERO_RANGE); where the
+ *    file or device cannot, zeroes are written, so a discarded range
+ *    always reads back as zeroes (slow on such storage: mkfs discards
+ *    the whole disk).  A read-only disk offers RO and not DISCARD or
+ *    WRITE_ZEROES, and fails writes, discards and write zeroes with
+ *    IOERR.  The default serial (GET_ID) is "argo-blkN".  A trailing
+ *    partial sector of an image is not exposed.  I/O is synchronous.
+ *  - console: no feature by default (the port is an hvc console); with
+ *    "port[=NAME]" MULTIPORT and one generic port 0, 4 queues, PORT_ADD
+ *    on DEVICE_READY, PORT_NAME and PORT_OPEN on PORT_READY, never
+ *    CONSOLE_PORT.  Config max_nr_ports 1, cols/rows 0.  Echo mode
+ *    buffers 256 KiB per guest; the other modes buffer 64 KiB each way
+ *    and are attached to one guest at a time (see console.c).  Output
+ *    with nowhere to go is discarded; input is never dropped.
+ *  - rng: each buffer is filled completely.
+ *
+ * Other limits: 64 devices; --ring-size from 128 KiB to 16 MiB.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "argo_io.h"
+
+#define DEFAULT_RING_SIZE	(1U << 20)
+#define MIN_RING_SIZE		(128U << 10)
+#define MAX_RING_SIZE		(16U << 20)
+/* argo-char's largest ring: 16M asks for this */
+#define ARGO_MAX_RING		((16U << 20) - 64)
+#define MAX_PARTNERS		256
+
+static const char usage_text[] =
+"usage: " VB_NAME " [OPTIONS] DEVICE...\n"
+"\n"
+"The device side of VirtIO over Argo: guests running virtio-argo.ko find\n"
+"the devices below on Argo port 0x76690001 of this domain.  Every device is\n"
+"offered to every guest that connects (unless guest= restricts it), and\n"
+"each guest gets its own instance of it.  Devices are numbered 1, 2, ...\n"
+"in the order given.\n"
+"\n"
+"devices:\n"
+"  --blk PATH[,ro][,serial=S][,guest=DOMID]\n"
+"        virtio-blk on a raw image file or block device; ro: read-only;\n"
+"        serial: the id string (up to 20 characters, default argo-blkN)\n"
+"  --console MODE[,port[=NAME]][,guest=DOMID]\n"
+"        virtio-console, one port; MODE is one of\n"
+"          stdio       standard input to the guest, its output to stdout\n"
+"          pty         a new pseudo-terminal, whose path is printed\n"
+"          unix:PATH   a unix socket listening at PATH, one client at a time\n"
+"          echo        what the guest writes comes back to it\n"
+"        The port is the guest's hvc console (/dev/hvcN), unless `port' is\n"
+"        given: then it is a generic virtio-serial port (MULTIPORT;\n"
+"        /dev/vportNp0, /dev/virtio-ports/NAME), which programs can open.\n"
+"  --rng[,guest=DOMID]\n"
+"        virtio-rng, from the kernel's random source\n"
+"  guest=DOMID (repeatable) offers the device to those domains only.\n"
+"\n"
+"options:\n"
+"  --partner DOMID   serve DOMID through a ring only it may fill (for Xen\n"
+"                    without mac-permissive); repeat for more domains.\n"
+"                    Default: one ring any domain may fill\n"
+"  --ring-size N     receive ring bytes per ring (suffix K or M; default 1M,\n"
+"                    128K to 16M)\n"
+"  -v, --verbose     log every request\n"
+"  -h, --help        this text\n"
+"\n"
+"Logs go to stderr.  SIGINT or SIGTERM stops the backend (exit status 0);\n"
+"bad usage exits with 2, other failures with 1.  Needs read-write access\n"
+"to /dev/argo and to the images, nothing else.\n";
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = sig;
+}
+
+static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", VB_NAME);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help'.\n", VB_NAME);
+	exit(2);
+}
+
+/*
+ * Does argv[*i] name option @name?  Its value is what follows "=" or the
+ * next argument.
+ */
+static bool opt_value(int argc, char **argv, int *i, const char *name,
+		      const char **val)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+
+	if (strncmp(a, name, n))
+		return false;
+	if (a[n] == '=') {
+		*val = a + n + 1;
+		return true;
+	}
+	if (a[n])
+		return false;
+	if (*i + 1 >= argc)
+		usage_error("%s needs a value", name);
+	*val = argv[++*i];
+	return true;
+}
+
+static unsigned long parse_num(const char *s, const char *what,
+			       unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || v > max)
+		usage_error("bad %s '%s'", what, s);
+	return v;
+}
+
+static uint32_t parse_size(const char *s)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s)
+		usage_error("bad ring size '%s'", s);
+	if (*end == 'k' || *end == 'K') {
+		v <<= 10;
+		end++;
+	} else if (*end == 'm' || *end == 'M') {
+		v <<= 20;
+		end++;
+	}
+	if (*end || v < MIN_RING_SIZE || v > MAX_RING_SIZE)
+		usage_error("ring size '%s' is not 128K to 16M", s);
+	return v > ARGO_MAX_RING ? ARGO_MAX_RING : (uint32_t)v;
+}
+
+struct options {
+	uint16_t partners[MAX_PARTNERS];
+	unsigned int npartners;
+	uint32_t ring_size;
+};
+
+static void add_device(struct backend *be, struct device *d, const char *opt,
+		       const char *err)
+{
+	if (!d)
+		usage_error("%s: %s", opt, err);
+	if (backend_add_device(be, d) < 0)
+		usage_error("too many devices (at most %u)", VA_MAX_DEVICES);
+}
+
+static void parse_args(int argc, char **argv, struct backend *be,
+		       struct options *o)
+{
+	char err[256];
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val;
+		unsigned int j;
+
+		err[0] = '\0';
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage_text, stdout);
+			backend_fini(be);
+			exit(0);
+		} else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			vb_verbose++;
+		} else if (opt_value(argc, argv, &i, "--blk", &val)) {
+			add_device(be, blk_parse(val, err, sizeof(err)), "--blk",
+				   err);
+		} else if (opt_value(argc, argv, &i, "--console", &val)) {
+			add_device(be, console_parse(val, err, sizeof(err)),
+				   "--console", err);
+		} else if (!strcmp(a, "--rng")) {
+			add_device(be, rng_parse(NULL, err, sizeof(err)),
+				   "--rng", err);
+		} else if (!strncmp(a, "--rng,", 6) || !strncmp(a, "--rng=", 6)) {
+			add_device(be, rng_parse(a + 6, err, sizeof(err)),
+				   "--rng", err);
+		} else if (opt_value(argc, argv, &i, "--partner", &val)) {
+			uint16_t d = parse_num(val, "domain id", 0x7FEF);
+
+			for (j = 0; j < o->npartners; j++)
+				if (o->partners[j] == d)
+					usage_error("--partner %u given twice", d);
+			if (o->npartners == MAX_PARTNERS)
+				usage_error("at most %u --partner", MAX_PARTNERS);
+			o->partners[o->npartners++] = d;
+		} else if (opt_value(argc, argv, &i, "--ring-size", &val)) {
+			o->ring_size = parse_size(val);
+		} else {
+			usage_error("unknown argument '%s'", a);
+		}
+	}
+	if (!be->ndev)
+		usage_error("no device: give at least one --blk, --console or --rng");
+}
+
+struct run_ctx {
+	struct backend *be;
+	struct argo_io *io;
+};
+
+static int loop_timeout(void *ctx)
+{
+	struct run_ctx *rc = ctx;
+
+	return argo_io_timeout(rc->io);
+}
+
+/* After each poll() round: retry timers, then send what was queued. */
+static void loop_round(void *ctx)
+{
+	struct run_ctx *rc = ctx;
+
+	argo_io_tick(rc->io);
+	backend_flush(rc->be);
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .ring_size = DEFAULT_RING_SIZE };
+	struct loop_hooks hooks;
+	struct sigaction sa;
+	struct run_ctx rc;
+	struct backend be;
+	sigset_t block;
+	unsigned int i;
+	int ret = 1;
+
+	backend_init(&be, argo_io_ops(), NULL);
+	parse_args(argc, argv, &be, &o);
+
+	/* a reader going away is an error on that write, not our death */
+	signal(SIGPIPE, SIG_IGN);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	/* delivered only inside ppoll(): see loop.c */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, NULL);
+
+	for (i = 1; i <= be.ndev; i++) {
+		char err[256], desc[512];
+
+		if (device_start(be.devs[i], err, sizeof(err))) {
+			vb_log("device %u: %s", i, err);
+			goto out;
+		}
+		device_describe(be.devs[i], desc, sizeof(desc));
+		vb_log("%s", desc);
+	}
+	rc.be = &be;
+	rc.io = argo_io_open(&be, o.partners, o.npartners, o.ring_size);
+	if (!rc.io)
+		goto out;
+	be.tpriv = rc.io;
+	hooks.timeout_ms = loop_timeout;
+	hooks.round = loop_round;
+	hooks.ctx = &rc;
+	if (!loop_run(&hooks, &stop)) {
+		vb_log("stopping on signal %d", (int)stop);
+		ret = 0;
+	}
+	/* guests first: their state refers to the endpoints */
+	backend_fini(&be);
+	argo_io_close(rc.io);
+	return ret;
+out:
+	backend_fini(&be);
+	return ret;
+}
