@@ -166,14 +166,24 @@ static int __init argo_core_init(void)
 	if (!argo_wq)
 		return -ENOMEM;
 
-	err = bind_virq_to_irqhandler(XEN_VIRQ_ARGO, 0, argo_virq_handler, 0,
-				      "argo", NULL);
+	err = bind_virq_to_irqhandler(XEN_VIRQ_ARGO, 0, argo_virq_handler,
+				      IRQF_NOBALANCING, "argo", NULL);
 	if (err < 0) {
 		pr_err("cannot bind VIRQ_ARGO (error %d)\n", err);
 		destroy_workqueue(argo_wq);
 		return err;
 	}
 	argo_virq_irq = err;
+	/*
+	 * VIRQ_ARGO is a global VIRQ: Xen delivers it to vCPU 0 only, and
+	 * Linux binds it again on the vCPU it was last moved to when the
+	 * domain resumes (after a save, a migration, or a failed save),
+	 * which BUG()s for a global VIRQ anywhere but vCPU 0.  Linux spreads
+	 * new interrupts over the vCPUs, so pin this one where it belongs.
+	 */
+	err = irq_set_affinity(argo_virq_irq, cpumask_of(0));
+	if (err)
+		pr_warn("cannot keep VIRQ_ARGO on vCPU 0 (error %d)\n", err);
 	xen_resume_notifier_register(&argo_resume_nb);
 	argo_debugfs_init();
 

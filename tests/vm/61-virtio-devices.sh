@@ -33,6 +33,10 @@ tap_is "$drivers" " virtio_blk virtio_blk virtio_console virtio_rng" \
 tap_is "${bad_parent:-virtio-argo.0}" virtio-argo.0 \
 	"every device hangs off the virtio-argo.0 transport device"
 tap_ok $([ -b /dev/vda ] && [ -b /dev/vdb ]; echo $?) "/dev/vda and /dev/vdb exist"
+# Bit N of the negotiated features is character N + 1 of this file.
+f=$(cat /sys/bus/virtio/devices/virtio0/features)
+tap_is "$(echo "$f" | cut -c29-30)$(echo "$f" | cut -c33)" 111 \
+	"vda negotiated INDIRECT_DESC, EVENT_IDX and VERSION_1"
 tap_dmesg_since | grep -q 'virtio-argo: backend dom0: connected'
 tap_ok $? "dmesg: virtio-argo: backend dom0: connected"
 tap_dmesg_since | grep 'virtio-argo' | sed 's/^/# /'

@@ -6,7 +6,7 @@
 # virtio-blk over Argo: ext4 on /dev/vda with 64 MiB of random data,
 # checked after a remount and by fsck; the serial number (GET_ID); a
 # read-only device refusing writes; discard reading back zeros.  The data's
-# checksum is printed for dom0's 68-virtio-blk-image.sh, which computes it
+# checksum is printed for dom0's 39-virtio-blk-image.sh, which computes it
 # again from the backend's image file.
 . /rig/tap.sh
 tap_is "$(cat /sys/block/vda/serial 2>/dev/null)" argo-blk0 "vda's serial (VIRTIO_BLK_T_GET_ID)"

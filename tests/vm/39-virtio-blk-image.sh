@@ -4,7 +4,9 @@
 # phase: post-domu
 #
 # The backend's side of 62-virtio-blk.sh: the file the domU wrote, read
-# from the image file in dom0, has the checksum the domU computed.
+# from the image file in dom0, has the checksum the domU computed.  It runs
+# first after the domU (hence its number) and frees the images, which
+# dom0's RAM-backed root needs for 43's `xl save`.
 . /rig/tap.sh
 want=$(sed -n 's/^# data-sha256 //p' /results/domu/62-virtio-blk.tap 2>/dev/null)
 tap_ok $([ -n "$want" ]; echo $?) "the domU reported its data's checksum"
@@ -19,4 +21,5 @@ mount -t ext4 -o ro,loop /tmp/vb/blk.img /mnt/img
 tap_ok $? "dom0 mounts the image file"
 tap_is "$(sha256sum </mnt/img/data | cut -d' ' -f1)" "$want" "the image holds the same 64 MiB"
 umount /mnt/img
+rm -rf /tmp/vb
 tap_done
