@@ -40,15 +40,24 @@ static int verdict(u32 avail, const char **why)
 				    why);
 }
 
+/* One TAP line: the verdict @got must be @want, naming @rule if given. */
+static void report(int got, const char *why, int want, const char *rule,
+		   const char *name)
+{
+	bool ok = got == want && (!rule || !strcmp(why, rule));
+
+	tap_ok(ok, "%s", name);
+	if (!ok)
+		printf("# got %d (%s), want %d (%s)\n", got, why, want,
+		       rule ? rule : "-");
+}
+
 static void expect(int want, const char *rule, u32 avail, const char *name)
 {
 	const char *why;
 	int got = verdict(avail, &why);
 
-	tap_ok(got == want && (!rule || !strcmp(why, rule)), "%s", name);
-	if (got != want || (rule && strcmp(why, rule)))
-		printf("# got %d (%s), want %d (%s)\n", got, why, want,
-		       rule ? rule : "-");
+	report(got, why, want, rule, name);
 }
 
 static void test_headers(void)
@@ -180,10 +189,7 @@ static void expect_used(const struct va_used_acct *a, int want,
 
 	if (!got)
 		got = va_check_used(u, le32_to_cpu(u->written), a, &why);
-	tap_ok(got == want && (!rule || !strcmp(why, rule)), "%s", name);
-	if (got != want || (rule && strcmp(why, rule)))
-		printf("# got %d (%s), want %d (%s)\n", got, why, want,
-		       rule ? rule : "-");
+	report(got, why, want, rule, name);
 }
 
 static void test_used(void)
