@@ -8,10 +8,16 @@ rmmod virtio_argo 2>/dev/null
 mkdir -p /tmp/vb
 dd if=/dev/zero of=/tmp/vb/bench.img bs=1M count=128 2>/dev/null
 argo-virtio-backend --blk /tmp/vb/bench.img >/tmp/vb/backend.log 2>&1 &
-modprobe xen-blkback
+modprobe -a xen-blkback loop
 loop=$(losetup -f)
 losetup "$loop" /tmp/vb/bench.img
+# Attach once the domU's kernel is up (it announces its shutdown
+# features in xenstore), not while xl create is still building it.
 i=0
-while ! xl domid domu >/dev/null 2>&1 && [ $i -lt 600 ]; do sleep 0.5; i=$((i + 1)); done
-xl block-attach domu "format=raw,vdev=xvdb,access=rw,script=/rig/bin/xen-block-phy,target=$loop"
+while [ $i -lt 600 ]; do
+	id=$(xl domid domu 2>/dev/null) &&
+		xenstore-read "/local/domain/$id/control/feature-poweroff" >/dev/null 2>&1 && break
+	sleep 0.5; i=$((i + 1))
+done
+xl -vvv block-attach domu "format=raw,vdev=xvdb,access=rw,script=/rig/bin/xen-block-phy,target=$loop"
 echo "block-attach: $?"
