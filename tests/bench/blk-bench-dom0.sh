@@ -19,5 +19,10 @@ while [ $i -lt 600 ]; do
 		xenstore-read "/local/domain/$id/control/feature-poweroff" >/dev/null 2>&1 && break
 	sleep 0.5; i=$((i + 1))
 done
-xl -vvv block-attach domu "format=raw,vdev=xvdb,access=rw,script=/rig/bin/xen-block-phy,target=$loop"
-echo "block-attach: $?"
+# xl create may still be storing the domain's configuration (libxl then
+# answers ERROR_JSON_CONFIG_EMPTY): retry for a while.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	xl block-attach domu "format=raw,vdev=xvdb,access=rw,script=/rig/bin/xen-block-phy,target=$loop" && break
+	sleep 2
+done
+echo "block-attach: attempt $i"

@@ -21,5 +21,5 @@ printf '| %-22s | %12s | %12s | %7s |\n' "$secs s each, O_DIRECT" virtio-argo bl
 printf '|%s|%s|%s|%s|\n' ------------------------ -------------- -------------- ---------
 paste /tmp/va.txt /tmp/xb.txt | while read -r m u a m2 u2 b; do
 	printf '| %-22s | %12s | %12s | %7s |\n' "$m ($u)" "$a" "$b" \
-		"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
+		"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 done
