@@ -840,13 +840,23 @@ struct device *console_parse(const char *arg, char *err, size_t errlen)
 			 mode);
 		goto fail;
 	}
+	/*
+	 * A generic port unless `hvc' asks for the console port: for a
+	 * console port, virtio_console busy-waits with interrupts off until
+	 * the device used each buffer, which a guest whose transport answers
+	 * through interrupts (virtio-argo) may never see.
+	 */
+	con->multiport = true;
 	while ((key = opt_next(&s, &val))) {
+		if (!strcmp(key, "hvc") && !val) {
+			con->multiport = false;
+			continue;
+		}
 		if (strcmp(key, "port")) {
 			if (device_option(d, key, val, err, errlen))
 				goto fail;
 			continue;
 		}
-		con->multiport = true;
 		if (!val || !*val)
 			continue;
 		if (strlen(val) > CON_NAME_MAX) {
@@ -860,6 +870,10 @@ struct device *console_parse(const char *arg, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
+	}
+	if (!con->multiport && con->port_name) {
+		snprintf(err, errlen, "hvc and port=NAME exclude each other");
+		goto fail;
 	}
 	if (con->multiport)
 		d->ops = &con_mp_ops;

@@ -515,7 +515,7 @@ static void setup(void)
 	snprintf(arg, sizeof(arg), "%s,ro", img_ro);
 	must(blk_parse(arg, err, sizeof(err)), err);
 	must(rng_parse(NULL, err, sizeof(err)), err);
-	must(console_parse("echo", err, sizeof(err)), err);
+	must(console_parse("echo,hvc", err, sizeof(err)), err);
 	snprintf(arg, sizeof(arg), "%s,guest=99", img);
 	must(blk_parse(arg, err, sizeof(err)), err);
 	snprintf(sock_path, sizeof(sock_path), "/tmp/test_backend.%d.sock",
