@@ -3,18 +3,19 @@
 # roles: domu
 # timeout: 300
 #
-# A backend killed in the middle of a write: the writer gets an I/O error
+# Hot-unplug and replug at run time (EVENT_DEVICE).  A backend killed in
+# the middle of a write: the writer gets an I/O error
 # within seconds (no D-state hang), the device goes away, and comes back by
 # itself when the backend is started again.  Then rmmod virtio-argo while
 # a reader is busy.  The backend runs in this domain (backends=<own id>),
 # so the test needs nothing from dom0.
 . /rig/tap.sh
 self=$(argo info | sed -n 's/^domid //p')
-modprobe virtio_blk
+modprobe -a virtio_blk virtio-rng
 rmmod virtio-argo 2>/dev/null
 dd if=/dev/zero of=/tmp/d.img bs=1M count=16 2>/dev/null
 start_backend() {
-	argo-virtio-backend --blk /tmp/d.img >>/tmp/d.log 2>&1 &
+	argo-virtio-backend --blk /tmp/d.img --rng >>/tmp/d.log 2>&1 &
 	bpid=$!
 }
 wait_devices() {	# N SECONDS
@@ -28,9 +29,22 @@ start_backend
 tap_dmesg_mark
 modprobe virtio-argo backends="$self"
 tap_ok $? "modprobe virtio-argo backends=$self (a backend in this domain)"
-wait_devices 1 20
-tap_ok $? "its disk appears"
+wait_devices 2 20
+tap_ok $? "its disk and rng appear"
 sleep 1
+
+tap_dmesg_mark
+kill -USR1 $bpid
+wait_devices 1 20
+tap_ok $? "SIGUSR1 to the backend: EVENT_DEVICE REMOVED takes the rng away"
+tap_dmesg_since | grep -q 'device 2: removed by the backend'
+tap_ok $? "dmesg: device 2: removed by the backend"
+tap_is "$(cat /sys/class/misc/hw_random/rng_current)" none "no hwrng left"
+kill -USR2 $bpid
+wait_devices 2 20
+tap_ok $? "SIGUSR2: EVENT_DEVICE READY brings it back"
+tap_is "$(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | wc -c)" 16 "and it reads"
+tap_dmesg_mark
 
 # A writer that keeps 1 MiB synced writes going until one fails.
 ( while dd if=/dev/zero of=/dev/vda bs=64k count=16 conv=fsync 2>/tmp/dd.err; do :; done ) &
@@ -47,14 +61,14 @@ else
 	tap_ok 0 "the writer failed ($(tail -n 1 /tmp/dd.err)) $((i / 10)).$((i % 10)) s after the kill"
 fi
 wait_devices 0 20
-tap_ok $? "the device is removed"
+tap_ok $? "the devices are removed"
 tap_dmesg_since | grep -q 'virtio-argo: backend dom'"$self"': .*failing its devices'
 tap_ok $? "dmesg says the backend failed and its devices are removed"
 tap_dmesg_since | grep virtio-argo | sed 's/^/# /' | tail -n 8
 
 start_backend
-wait_devices 1 30
-tap_ok $? "the device comes back by itself when the backend restarts"
+wait_devices 2 30
+tap_ok $? "the devices come back by themselves when the backend restarts"
 tap_is "$(dd if=/dev/vda bs=4096 count=1 2>/dev/null | wc -c)" 4096 "and reads work"
 
 dd if=/dev/vda of=/dev/null bs=64k count=256 2>/dev/null &

@@ -159,6 +159,7 @@ void reply(struct guest *g, const struct va_rec *req, const void *payload,
 	   uint32_t len);
 void reply_error(struct guest *g, const struct va_rec *req, uint32_t err);
 void send_event_config(struct devinst *di);
+void send_event_device(struct guest *g, uint16_t dev_num, uint16_t state);
 void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
 	       uint16_t chain, const uint8_t *data, uint32_t total);
 
@@ -254,6 +255,7 @@ struct device {
 	const struct dev_ops *ops;
 	struct backend *be;
 	uint16_t dev_num;
+	bool unplugged;			/* hot-unplugged: not listed, ENODEV */
 	uint16_t guests[VB_GUEST_FILTER_MAX];
 	unsigned int nguests;
 	struct list_node insts;
@@ -366,6 +368,7 @@ void backend_init(struct backend *be, const struct transport_ops *tops,
 		  void *tpriv);
 int backend_add_device(struct backend *be, struct device *d);
 void backend_flush(struct backend *be);
+void backend_hotplug(struct backend *be, bool plug);
 void backend_fini(struct backend *be);
 
 /* ---- loop.c: the poll() loop ---- */

@@ -121,7 +121,7 @@ static void get_devices(struct guest *g, const struct va_rec *r)
 						offset));
 	max = get_le16(r->payload + offsetof(struct va_get_devices_req, max));
 	for (i = 1; i <= be->ndev; i++)
-		if (g->inst[i])
+		if (g->inst[i] && !be->devs[i]->unplugged)
 			list[n++] = i;
 	if (offset > n) {
 		reply_error(g, r, EINVAL);
@@ -200,6 +200,8 @@ static void dispatch(struct guest *g, const struct va_rec *r)
 	}
 	if (r->dev_num >= 1 && r->dev_num <= VA_MAX_DEVICES)
 		di = g->inst[r->dev_num];
+	if (di && di->dev->unplugged)
+		di = NULL;
 	if (!di) {
 		if (r->msg_id < VA_EVENT_CONFIG)
 			reply_error(g, r, ENODEV);
@@ -319,6 +321,43 @@ int backend_add_device(struct backend *be, struct device *d)
 }
 
 /* Exit: free every guest (no lines: we are leaving, not they) and device. */
+/*
+ * Hot-unplug the highest-numbered device still present (@plug false), or
+ * plug back the lowest-numbered one unplugged (@plug true), and tell every
+ * connected guest with EVENT_DEVICE.  An unplugged device's instances are
+ * reset: their outstanding chains are dropped, as a removed device's are.
+ */
+void backend_hotplug(struct backend *be, bool plug)
+{
+	struct device *d = NULL;
+	struct list_node *n, *t;
+	unsigned int i;
+
+	for (i = 1; i <= be->ndev; i++) {
+		if (be->devs[i]->unplugged != plug)
+			continue;
+		d = be->devs[i];
+		if (plug)
+			break;
+	}
+	if (!d) {
+		vb_log("no device to %s", plug ? "plug back" : "unplug");
+		return;
+	}
+	d->unplugged = !plug;
+	vb_log("device %u: %s", d->dev_num, plug ? "plugged back" : "unplugged");
+	list_for_each_safe(n, t, &be->guests) {
+		struct guest *g = list_entry(n, struct guest, link);
+
+		if (!g->inst[d->dev_num])
+			continue;
+		if (!plug)
+			devinst_reset(g->inst[d->dev_num]);
+		send_event_device(g, d->dev_num,
+				  plug ? VA_DEVICE_READY : VA_DEVICE_REMOVED);
+	}
+}
+
 void backend_fini(struct backend *be)
 {
 	unsigned int i;

@@ -165,15 +165,23 @@ static const char usage_text[] =
 "  -v, --verbose     log every request\n"
 "  -h, --help        this text\n"
 "\n"
+"SIGUSR1 hot-unplugs the highest-numbered device still present (guests\n"
+"get EVENT_DEVICE REMOVED; their outstanding requests are dropped), SIGUSR2\n"
+"plugs back the lowest-numbered unplugged one (EVENT_DEVICE READY).\n"
 "Logs go to stderr.  SIGINT or SIGTERM stops the backend (exit status 0);\n"
 "bad usage exits with 2, other failures with 1.  Needs read-write access\n"
 "to /dev/argo and to the images, nothing else.\n";
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, hotplug;
 
 static void on_signal(int sig)
 {
 	stop = sig;
+}
+
+static void on_hotplug(int sig)
+{
+	hotplug = sig;
 }
 
 static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
@@ -330,6 +338,10 @@ static void loop_round(void *ctx)
 	struct run_ctx *rc = ctx;
 
 	argo_io_tick(rc->io);
+	if (hotplug) {
+		backend_hotplug(rc->be, hotplug == SIGUSR2);
+		hotplug = 0;
+	}
 	backend_flush(rc->be);
 }
 
@@ -354,10 +366,15 @@ int main(int argc, char **argv)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hotplug;
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	/* delivered only inside ppoll(): see loop.c */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGUSR1);
+	sigaddset(&block, SIGUSR2);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 
 	for (i = 1; i <= be.ndev; i++) {

@@ -112,6 +112,18 @@ void send_event_config(struct devinst *di)
 		put_le32(p, di->generation);
 }
 
+/* EVENT_DEVICE: tell a guest that @dev_num came (READY) or went (REMOVED). */
+void send_event_device(struct guest *g, uint16_t dev_num, uint16_t state)
+{
+	uint8_t *p = rec_append(g, VA_TYPE_BUS, VA_BUS_EVENT_DEVICE, 0, 0,
+				sizeof(struct va_event_device));
+
+	if (!p)
+		return;
+	put_le16(p + offsetof(struct va_event_device, dev_num), dev_num);
+	put_le16(p + offsetof(struct va_event_device, state), state);
+}
+
 /*
  * Complete a chain: USED_CHAIN records carrying @total bytes, at most
  * VA_FRAG_MAX each, FIRST on the first and LAST on the last; a chain with
