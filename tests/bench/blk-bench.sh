@@ -1,14 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# blk-bench.sh [SECONDS]: the domU side of the disk benchmark.  The same
+# blk-bench.sh [SECONDS [PARAM=VALUE...]]: the domU side of the disk benchmark.  The same
 # image file in dom0 is /dev/vda (virtio-argo + argo-virtio-backend) and
 # /dev/xvdb (Xen's blkfront + blkback); blk_bench measures both, one after
 # the other, in this run, and the table gives virtio-argo / blkfront.
+# Extra words are virtio-argo module parameters (e.g. ring_kb=1024).
 secs=${1:-5}
+[ $# -gt 0 ] && shift
 modprobe -a xen-blkfront virtio_blk
 rmmod virtio_argo 2>/dev/null
-modprobe virtio-argo backends=0
+modprobe virtio-argo backends=0 "$@"
 i=0
 while { [ ! -b /dev/vda ] || [ ! -b /dev/xvdb ]; } && [ $i -lt 1200 ]; do
 	sleep 0.1; i=$((i + 1))
