@@ -72,4 +72,24 @@ static int fn(struct virtio_device *vdev, unsigned int nvqs,		\
 #define VIRTIO_F_NOTIFICATION_DATA	38
 #endif
 
+/*
+ * vsock transports: by 6.12 virtio_transport_common gained SO_RCVLOWAT
+ * notification, SIOCOUTQ (unsent bytes, which a transport settles with
+ * virtio_transport_consume_skb_sent() once a packet left) and read_skb
+ * for sockmap.  ARGO_COMPAT_VSOCK_NEWER_OPS fills those members of struct
+ * vsock_transport where they exist; argo_compat_vsock_skb_sent() frees a
+ * packet that was sent.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#define ARGO_COMPAT_VSOCK_NEWER_OPS					\
+	.notify_set_rcvlowat	= virtio_transport_notify_set_rcvlowat,	\
+	.unsent_bytes		= virtio_transport_unsent_bytes,	\
+	.read_skb		= virtio_transport_read_skb,
+#define argo_compat_vsock_skb_sent(skb) \
+	virtio_transport_consume_skb_sent(skb, true)
+#else
+#define ARGO_COMPAT_VSOCK_NEWER_OPS
+#define argo_compat_vsock_skb_sent(skb) consume_skb(skb)
+#endif
+
 #endif /* _ARGO_COMPAT_H */

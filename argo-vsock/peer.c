@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * argo-vsock: the remote domains we talk to.
+ *
+ * Each domain gets one struct avs_peer, created on first use and kept
+ * until unload (a few dozen bytes; domids are not reused quickly).  All
+ * sockets to a domain share its send queue, so packets leave in the order
+ * the vsock core produced them.  A full destination ring never drops a
+ * packet and never makes a caller spin: the packet waits in the queue and
+ * argo-core's space notification (one notify hypercall for all waiters,
+ * then VIRQ_ARGO) sends it.
+ *
+ * In per-peer mode (the hypervisor refuses wildcard rings) a peer also
+ * owns the ring it may fill: created before the first packet to it goes
+ * out, so that its answers have somewhere to land, or at load time for the
+ * domains named in peers=, so that they can reach our listeners.
+ *
+ * A once-a-second check asks the hypervisor whether each domain we have
+ * connected sockets with still has its ring; when the domain was
+ * destroyed (or unloaded argo-vsock) its sockets are reset, so blocked
+ * readers and writers wake with ECONNRESET.
+ */
+#define pr_fmt(fmt) "argo-vsock: " fmt
+
+#include <linux/bitmap.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+#include <net/af_vsock.h>
+#include <xen/interface/xen.h>
+#include <argo_compat.h>
+#include "avs.h"
+
+#define AVS_CHECK_INTERVAL	HZ
+
+static DEFINE_XARRAY(avs_peers);
+static DEFINE_MUTEX(avs_peers_lock);
+static void avs_check_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(avs_check_work, avs_check_fn);
+static bool avs_stopping;
+
+static void avs_tx_work_fn(struct work_struct *work);
+static void avs_space_ready(struct argo_space_waiter *w, int status);
+
+/**
+ * avs_peer_get() - the peer for a domain, created on first use
+ * @domid: the domain
+ *
+ * Return: the peer (valid until unload), or ERR_PTR(-ENOMEM).
+ */
+struct avs_peer *avs_peer_get(u16 domid)
+{
+	struct avs_peer *peer = xa_load(&avs_peers, domid);
+	int err;
+
+	if (peer)
+		return peer;
+	mutex_lock(&avs_peers_lock);
+	peer = xa_load(&avs_peers, domid);
+	if (peer)
+		goto out;
+	peer = kzalloc(sizeof(*peer), GFP_KERNEL);
+	if (!peer) {
+		peer = ERR_PTR(-ENOMEM);
+		goto out;
+	}
+	peer->domid = domid;
+	mutex_init(&peer->lock);
+	skb_queue_head_init(&peer->txq);
+	INIT_WORK(&peer->tx_work, avs_tx_work_fn);
+	peer->waiter.domid = domid;
+	peer->waiter.port = AVS_PORT;
+	peer->waiter.ready = avs_space_ready;
+	err = xa_err(xa_store(&avs_peers, domid, peer, GFP_KERNEL));
+	if (err) {
+		kfree(peer);
+		peer = ERR_PTR(err);
+	}
+out:
+	mutex_unlock(&avs_peers_lock);
+	return peer;
+}
+
+/*
+ * Argo's answers, as the errno a socket caller sees.  A domain that does
+ * not exist is a host that cannot be reached; the rest keep Argo's value:
+ * -ECONNREFUSED (no argo-vsock ring there for us), -EPERM/-EACCES (XSM
+ * policy), -EMSGSIZE (its ring is too small for a packet).
+ */
+static int avs_errno(int err)
+{
+	return err == -ESRCH ? -EHOSTUNREACH : err;
+}
+
+/* Per-peer mode: make sure the ring this peer may fill exists. */
+static int avs_peer_ring(struct avs_peer *peer)
+{
+	struct argo_ring_params p = {
+		.port = AVS_PORT,
+		.partner = peer->domid,
+		.size = avs_ring_size,
+		.rx = avs_rx,
+		.resumed = avs_resumed,
+	};
+	struct argo_ring *ring;
+
+	lockdep_assert_held(&peer->lock);
+	if (!avs_per_peer || peer->ring)
+		return 0;
+	if (READ_ONCE(avs_stopping))
+		return -ENODEV;
+	ring = argo_ring_create(&p);
+	if (IS_ERR(ring)) {
+		if (peer->ring_err != PTR_ERR(ring))
+			pr_info("no ring for domain %u: %ld\n", peer->domid,
+				PTR_ERR(ring));
+		peer->ring_err = PTR_ERR(ring);
+		return avs_errno(PTR_ERR(ring));
+	}
+	peer->ring = ring;
+	peer->ring_err = 0;
+	return 0;
+}
+
+/* Send one packet now.  -EAGAIN: the ring is full, the packet is kept. */
+static int avs_xmit(struct avs_peer *peer, struct sk_buff *skb)
+{
+	struct kvec iov[2];
+	unsigned int niov = 1;
+	ssize_t n;
+
+	if (avs_per_peer && !peer->ring)
+		return -ENODEV;
+	if (skb_is_nonlinear(skb) && skb_linearize(skb))
+		return -ENOMEM;
+	iov[0].iov_base = virtio_vsock_hdr(skb);
+	iov[0].iov_len = AVS_HDR_SIZE;
+	if (skb->len) {
+		iov[1].iov_base = skb->data;
+		iov[1].iov_len = skb->len;
+		niov = 2;
+	}
+	virtio_transport_deliver_tap_pkt(skb);
+	n = argo_sendv(avs_per_peer ? peer->ring : avs_wild_ring, peer->domid,
+		       AVS_PORT, iov, niov, AVS_MSG_TYPE);
+	if (n == -EAGAIN || n == -EBUSY)
+		return -EAGAIN;
+	if (n < 0)
+		return avs_errno(n);
+	peer->tx_packets++;
+	argo_compat_vsock_skb_sent(skb);
+	return 0;
+}
+
+/* Ask argo-core to call us back when the packet at the head fits. */
+static void avs_wait_for_room(struct avs_peer *peer)
+{
+	struct sk_buff *head = skb_peek(&peer->txq);
+
+	lockdep_assert_held(&peer->lock);
+	if (peer->waiting || !head || READ_ONCE(avs_stopping))
+		return;
+	peer->waiting = true;
+	peer->tx_waits++;
+	peer->waiter.len = AVS_HDR_SIZE + head->len;
+	argo_space_wait(&peer->waiter);
+}
+
+/**
+ * avs_peer_send() - send a packet to a domain, or queue it
+ * @peer: the destination domain
+ * @skb: the packet; always consumed
+ *
+ * Return: 0 (sent or queued), or the errno of a refusal.
+ */
+int avs_peer_send(struct avs_peer *peer, struct sk_buff *skb)
+{
+	int err;
+
+	mutex_lock(&peer->lock);
+	err = avs_peer_ring(peer);
+	if (err)
+		goto drop;
+	if (!skb_queue_empty(&peer->txq)) {
+		skb_queue_tail(&peer->txq, skb);
+		goto out;
+	}
+	err = avs_xmit(peer, skb);
+	if (err == -EAGAIN) {
+		skb_queue_tail(&peer->txq, skb);
+		avs_wait_for_room(peer);
+		err = 0;
+	} else if (err) {
+		goto drop;
+	}
+out:
+	mutex_unlock(&peer->lock);
+	return err;
+drop:
+	mutex_unlock(&peer->lock);
+	kfree_skb(skb);
+	return err;
+}
+
+/**
+ * avs_peer_cancel() - drop the queued packets of a socket
+ * @peer: the socket's peer
+ * @vsk: the socket (its connect timed out, or it is being released)
+ *
+ * Return: the number of packets dropped.
+ */
+int avs_peer_cancel(struct avs_peer *peer, struct vsock_sock *vsk)
+{
+	int n;
+
+	mutex_lock(&peer->lock);
+	n = virtio_transport_purge_skbs(vsk, &peer->txq);
+	mutex_unlock(&peer->lock);
+	return n;
+}
+
+/* argo-core: the ring we wait for has room, or will never have. */
+static void avs_space_ready(struct argo_space_waiter *w, int status)
+{
+	struct avs_peer *peer = container_of(w, struct avs_peer, waiter);
+
+	WRITE_ONCE(peer->space_status, status);
+	queue_work(avs_wq, &peer->tx_work);
+}
+
+/*
+ * The state avs_reset_one() reads: vsock_for_each_connected_socket() gives
+ * its callback no argument of ours, so the target travels here, under
+ * avs_reset_lock.
+ */
+static DEFINE_MUTEX(avs_reset_lock);
+static u64 avs_reset_cid;
+static int avs_reset_err;
+static int avs_reset_count;
+
+/* Called under vsock_table_lock, like the virtio transport's reset. */
+static void avs_reset_one(struct sock *sk)
+{
+	struct vsock_sock *vsk = vsock_sk(sk);
+
+	if (avs_reset_cid != AVS_ALL_CIDS &&
+	    vsk->remote_addr.svm_cid != avs_reset_cid)
+		return;
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_err = avs_reset_err;
+	sk_error_report(sk);
+	avs_reset_count++;
+}
+
+/**
+ * avs_reset_sockets() - fail every connected socket to one CID
+ * @cid: the remote CID, or %AVS_ALL_CIDS
+ * @err: the positive errno its readers and writers get
+ *
+ * Return: how many sockets were reset.
+ */
+int avs_reset_sockets(u64 cid, int err)
+{
+	int n;
+
+	mutex_lock(&avs_reset_lock);
+	avs_reset_cid = cid;
+	avs_reset_err = err;
+	avs_reset_count = 0;
+	vsock_for_each_connected_socket(&avs_transport.transport,
+					avs_reset_one);
+	n = avs_reset_count;
+	mutex_unlock(&avs_reset_lock);
+	return n;
+}
+
+/*
+ * The domain cannot take packets any more (gone, or refused us): drop what
+ * waits for it and reset its sockets, so nothing waits on it forever.
+ */
+static void avs_peer_fail(struct avs_peer *peer, int err, const char *why)
+{
+	int n;
+
+	lockdep_assert_held(&peer->lock);
+	skb_queue_purge(&peer->txq);
+	if (peer->waiting) {
+		argo_space_cancel(&peer->waiter);
+		peer->waiting = false;
+	}
+	n = avs_reset_sockets(AVS_DOMID_TO_CID(peer->domid), -err);
+	peer->resets += n;
+	pr_info("domain %u %s (%d): %d socket(s) reset\n", peer->domid, why,
+		err, n);
+}
+
+static void avs_tx_work_fn(struct work_struct *work)
+{
+	struct avs_peer *peer = container_of(work, struct avs_peer, tx_work);
+	struct sk_buff *skb;
+	int status, err = 0;
+
+	mutex_lock(&peer->lock);
+	if (!peer->waiting)
+		goto out;
+	peer->waiting = false;
+	status = READ_ONCE(peer->space_status);
+	if (status) {
+		avs_peer_fail(peer, avs_errno(status), "cannot take packets");
+		goto out;
+	}
+	while ((skb = skb_dequeue(&peer->txq))) {
+		err = avs_xmit(peer, skb);
+		if (err == -EAGAIN) {
+			skb_queue_head(&peer->txq, skb);
+			avs_wait_for_room(peer);
+			break;
+		}
+		if (err) {
+			kfree_skb(skb);
+			avs_peer_fail(peer, err, "refused a packet");
+			break;
+		}
+	}
+out:
+	mutex_unlock(&peer->lock);
+}
+
+/*
+ * Which domains our connected sockets talk to, gathered under
+ * vsock_table_lock into a bitmap of domids (4 KiB, static: only the check
+ * work touches it).
+ */
+static DECLARE_BITMAP(avs_live_domids, DOMID_FIRST_RESERVED);
+
+static void avs_note_remote(struct sock *sk)
+{
+	u64 cid = vsock_sk(sk)->remote_addr.svm_cid;
+
+	if (cid >= 2 && cid - 2 < DOMID_FIRST_RESERVED)
+		__set_bit(cid - 2, avs_live_domids);
+}
+
+static void avs_check_peer_alive(u16 domid)
+{
+	struct argo_dest_info info = { };
+	struct avs_peer *peer;
+	int err;
+
+	err = argo_query(domid, AVS_PORT, 0, &info);
+	if (!err && info.exists)
+		return;
+	peer = avs_peer_get(domid);
+	if (IS_ERR(peer))
+		return;
+	mutex_lock(&peer->lock);
+	avs_peer_fail(peer, err ? avs_errno(err) : -ECONNRESET,
+		      "is gone or has no argo-vsock ring for us");
+	/* a per-peer ring for a dead domain: let it go, it is made again */
+	if (peer->ring && !peer->listen) {
+		argo_ring_destroy(peer->ring);
+		peer->ring = NULL;
+	}
+	mutex_unlock(&peer->lock);
+}
+
+static void avs_check_fn(struct work_struct *work)
+{
+	struct avs_peer *peer;
+	unsigned long domid;
+	u16 self = avs_own_cid - 2;
+
+	bitmap_zero(avs_live_domids, DOMID_FIRST_RESERVED);
+	vsock_for_each_connected_socket(&avs_transport.transport,
+					avs_note_remote);
+	for_each_set_bit(domid, avs_live_domids, DOMID_FIRST_RESERVED)
+		if (domid != self)
+			avs_check_peer_alive(domid);
+
+	/* per-peer mode: rings for the listed domains that appeared since */
+	xa_for_each(&avs_peers, domid, peer) {
+		if (!READ_ONCE(peer->listen) || READ_ONCE(peer->ring))
+			continue;
+		mutex_lock(&peer->lock);
+		avs_peer_ring(peer);
+		mutex_unlock(&peer->lock);
+	}
+	if (!READ_ONCE(avs_stopping))
+		queue_delayed_work(avs_wq, &avs_check_work, AVS_CHECK_INTERVAL);
+}
+
+/**
+ * avs_peer_set_listen() - accept connections from a domain (per-peer mode)
+ * @domid: the domain
+ * @listen: keep a ring for it from now on, or stop keeping one
+ */
+void avs_peer_set_listen(u16 domid, bool listen)
+{
+	struct avs_peer *peer = avs_peer_get(domid);
+
+	if (IS_ERR(peer))
+		return;
+	mutex_lock(&peer->lock);
+	peer->listen = listen;
+	if (listen && avs_per_peer)
+		avs_peer_ring(peer);
+	mutex_unlock(&peer->lock);
+}
+
+/*
+ * After a restore or migration: sends that failed while the rings were
+ * away are retried.
+ */
+void avs_peers_resumed(void)
+{
+	struct avs_peer *peer;
+	unsigned long domid;
+
+	xa_for_each(&avs_peers, domid, peer) {
+		mutex_lock(&peer->lock);
+		if (!skb_queue_empty(&peer->txq) && !peer->waiting) {
+			peer->waiting = true;
+			WRITE_ONCE(peer->space_status, 0);
+			queue_work(avs_wq, &peer->tx_work);
+		}
+		mutex_unlock(&peer->lock);
+	}
+}
+
+void avs_peers_start(void)
+{
+	WRITE_ONCE(avs_stopping, false);
+	queue_delayed_work(avs_wq, &avs_check_work, AVS_CHECK_INTERVAL);
+}
+
+/*
+ * Unload, step one: no socket is left (each holds a module reference), but
+ * the rings still deliver.  Stop the check and every wait for room; from
+ * now on nothing arms a waiter or creates a ring.
+ */
+void avs_peers_quiesce(void)
+{
+	struct avs_peer *peer;
+	unsigned long domid;
+
+	WRITE_ONCE(avs_stopping, true);
+	cancel_delayed_work_sync(&avs_check_work);
+	xa_for_each(&avs_peers, domid, peer) {
+		argo_space_cancel(&peer->waiter);
+		cancel_work_sync(&peer->tx_work);
+	}
+}
+
+/*
+ * Unload, step two, after the wildcard ring is gone: destroy the per-peer
+ * rings (argo_ring_destroy() waits for a running receive callback), then
+ * nothing can reach a peer any more and they are freed.
+ */
+void avs_peers_stop(void)
+{
+	struct avs_peer *peer;
+	unsigned long domid;
+
+	xa_for_each(&avs_peers, domid, peer) {
+		mutex_lock(&peer->lock);
+		if (peer->ring)
+			argo_ring_destroy(peer->ring);
+		peer->ring = NULL;
+		mutex_unlock(&peer->lock);
+	}
+	xa_for_each(&avs_peers, domid, peer) {
+		argo_space_cancel(&peer->waiter);
+		cancel_work_sync(&peer->tx_work);
+		skb_queue_purge(&peer->txq);
+		xa_erase(&avs_peers, domid);
+		kfree(peer);
+	}
+	xa_destroy(&avs_peers);
+}
+
+/* debugfs: one line per peer. */
+void avs_peers_show(struct seq_file *m)
+{
+	struct avs_peer *peer;
+	unsigned long domid;
+
+	seq_puts(m, "domid  ring listen queued  waiting tx_packets tx_waits resets ring_err\n");
+	xa_for_each(&avs_peers, domid, peer) {
+		mutex_lock(&peer->lock);
+		seq_printf(m, "%-6u %-4s %-6s %-7u %-7s %-10llu %-8llu %-6llu %d\n",
+			   peer->domid,
+			   avs_per_peer ? (peer->ring ? "own" : "none") : "any",
+			   peer->listen ? "yes" : "no",
+			   skb_queue_len(&peer->txq),
+			   peer->waiting ? "yes" : "no",
+			   peer->tx_packets, peer->tx_waits, peer->resets,
+			   peer->ring_err);
+		mutex_unlock(&peer->lock);
+	}
+}

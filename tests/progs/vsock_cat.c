@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vsock_cat: the small AF_VSOCK tool the in-VM tests drive.
+ *
+ *   vsock_cat cid                       print this domain's CID
+ *   vsock_cat send CID PORT [-s]        connect, copy stdin to the socket
+ *                                       and shut down writing, while the
+ *                                       answer is copied to stdout
+ *   vsock_cat recv PORT [-s]            accept one connection, copy it to
+ *                                       stdout
+ *   vsock_cat echo PORT [-s] [-n N]     accept N connections (default 1)
+ *                                       one after the other, echo each
+ *   vsock_cat hold CID PORT [-w]        connect, then block reading (or
+ *                                       writing, -w) until that fails;
+ *                                       print how it ended and when
+ *
+ * -s uses SOCK_SEQPACKET instead of SOCK_STREAM.  Failures print the
+ * call and the errno's name ("connect: ECONNREFUSED") and exit 1, so the
+ * tests can assert the exact error.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+#include <linux/vm_sockets.h>
+
+static int sock_type = SOCK_STREAM;
+
+static void fail(const char *what)
+{
+	const char *name = strerrorname_np(errno);
+
+	printf("%s: %s\n", what, name ? name : "?");
+	fflush(stdout);
+	exit(1);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int vsock_connect(unsigned int cid, unsigned int port)
+{
+	struct sockaddr_vm sa = {
+		.svm_family = AF_VSOCK, .svm_cid = cid, .svm_port = port,
+	};
+	int fd = socket(AF_VSOCK, sock_type, 0);
+
+	if (fd < 0)
+		fail("socket");
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		fail("connect");
+	return fd;
+}
+
+static int vsock_listen(unsigned int port)
+{
+	struct sockaddr_vm sa = {
+		.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY,
+		.svm_port = port,
+	};
+	int fd = socket(AF_VSOCK, sock_type, 0);
+
+	if (fd < 0)
+		fail("socket");
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)))
+		fail("bind");
+	if (listen(fd, 8))
+		fail("listen");
+	return fd;
+}
+
+/* Copy until EOF; a short write is finished, an error is fatal. */
+static void copy(int from, int to, const char *rd, const char *wr)
+{
+	static char buf[65536];
+	ssize_t n, w, off;
+
+	for (;;) {
+		n = read(from, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fail(rd);
+		if (n == 0)
+			return;
+		for (off = 0; off < n; off += w) {
+			w = write(to, buf + off, n - off);
+			if (w < 0 && errno == EINTR)
+				w = 0;
+			else if (w < 0)
+				fail(wr);
+		}
+	}
+}
+
+static void hold(unsigned int cid, unsigned int port, int writing)
+{
+	static char buf[65536];
+	int fd = vsock_connect(cid, port);
+	double t0 = now();
+	ssize_t n;
+
+	printf("connected\n");
+	fflush(stdout);
+	for (;;) {
+		n = writing ? write(fd, buf, sizeof(buf)) : read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		t0 = now();
+	}
+	printf("%s: %s after %.1f s\n", writing ? "write" : "read",
+	       n == 0 ? "EOF" : strerrorname_np(errno), now() - t0);
+}
+
+int main(int argc, char **argv)
+{
+	int i, count = 1, writing = 0, fd, c, nargs = 0;
+	char *args[4];
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-s"))
+			sock_type = SOCK_SEQPACKET;
+		else if (!strcmp(argv[i], "-w"))
+			writing = 1;
+		else if (!strcmp(argv[i], "-n") && i + 1 < argc)
+			count = atoi(argv[++i]);
+		else if (nargs < 4)
+			args[nargs++] = argv[i];
+	}
+	if (nargs == 1 && !strcmp(args[0], "cid")) {
+		unsigned int cid;
+
+		fd = open("/dev/vsock", O_RDONLY);
+		if (fd < 0)
+			fail("open /dev/vsock");
+		if (ioctl(fd, IOCTL_VM_SOCKETS_GET_LOCAL_CID, &cid))
+			fail("IOCTL_VM_SOCKETS_GET_LOCAL_CID");
+		printf("%u\n", cid);
+		return 0;
+	}
+	if (nargs == 3 && !strcmp(args[0], "send")) {
+		pid_t pid;
+		int st;
+
+		fd = vsock_connect(strtoul(args[1], NULL, 0), strtoul(args[2], NULL, 0));
+		/* the answer is read while sending: an echo peer could not
+		 * otherwise get rid of what it sends back
+		 */
+		pid = fork();
+		if (pid < 0)
+			fail("fork");
+		if (!pid) {
+			copy(0, fd, "read stdin", "write");
+			if (shutdown(fd, SHUT_WR))
+				fail("shutdown");
+			_exit(0);
+		}
+		copy(fd, 1, "read", "write stdout");
+		if (waitpid(pid, &st, 0) < 0)
+			fail("waitpid");
+		return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+	}
+	if (nargs == 2 && (!strcmp(args[0], "recv") || !strcmp(args[0], "echo"))) {
+		int l = vsock_listen(strtoul(args[1], NULL, 0));
+		int echo = !strcmp(args[0], "echo");
+
+		for (c = 0; c < count; c++) {
+			fd = accept(l, NULL, NULL);
+			if (fd < 0)
+				fail("accept");
+			if (echo)
+				copy(fd, fd, "read", "write");
+			else
+				copy(fd, 1, "read", "write stdout");
+			close(fd);
+		}
+		return 0;
+	}
+	if (nargs == 3 && !strcmp(args[0], "hold")) {
+		hold(strtoul(args[1], NULL, 0), strtoul(args[2], NULL, 0), writing);
+		return 0;
+	}
+	fprintf(stderr, "usage: see the comment at the top of vsock_cat.c\n");
+	return 2;
+}
