@@ -15,7 +15,7 @@ static int reject(const char **why, const char *rule)
 }
 
 /* The flags an op may carry; anything else is a protocol error. */
-static u32 avs_flags_allowed(u16 op, u16 type)
+static __u32 avs_flags_allowed(__u16 op, __u16 type)
 {
 	switch (op) {
 	case VIRTIO_VSOCK_OP_SHUTDOWN:
@@ -44,11 +44,11 @@ static u32 avs_flags_allowed(u16 op, u16 type)
  *
  * Return: 0, or -EPROTO with *@why naming the rule.
  */
-int avs_check_pkt(const struct virtio_vsock_hdr *h, u32 msg_len,
-		  u16 src_domid, u64 own_cid, const char **why)
+int avs_check_pkt(const struct virtio_vsock_hdr *h, __u32 msg_len,
+		  __u16 src_domid, __u64 own_cid, const char **why)
 {
-	u32 payload, len = le32_to_cpu(h->len);
-	u16 op = le16_to_cpu(h->op), type = le16_to_cpu(h->type);
+	__u32 payload, len = le32_to_cpu(h->len);
+	__u16 op = le16_to_cpu(h->op), type = le16_to_cpu(h->type);
 
 	if (msg_len < AVS_HDR_SIZE)
 		return reject(why, "message shorter than a vsock header");

@@ -354,7 +354,7 @@ static void avs_check_peer_alive(u16 domid)
 	if (IS_ERR(peer))
 		return;
 	mutex_lock(&peer->lock);
-	avs_peer_fail(peer, err ? avs_errno(err) : -ECONNRESET,
+	avs_peer_fail(peer, -ECONNRESET,
 		      "is gone or has no argo-vsock ring for us");
 	/* a per-peer ring for a dead domain: let it go, it is made again */
 	if (peer->ring && !peer->listen) {

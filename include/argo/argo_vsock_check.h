@@ -32,9 +32,9 @@
 /* Size of the packet header on the wire. */
 #define AVS_HDR_SIZE		44U
 /* CID of domain D. */
-#define AVS_DOMID_TO_CID(d)	((u64)(d) + 2)
+#define AVS_DOMID_TO_CID(d)	((__u64)(d) + 2)
 
-int avs_check_pkt(const struct virtio_vsock_hdr *h, u32 msg_len,
-		  u16 src_domid, u64 own_cid, const char **why);
+int avs_check_pkt(const struct virtio_vsock_hdr *h, __u32 msg_len,
+		  __u16 src_domid, __u64 own_cid, const char **why);
 
 #endif /* _ARGO_ARGO_VSOCK_CHECK_H */

@@ -8,11 +8,15 @@
  *                                       answer is copied to stdout
  *   vsock_cat recv PORT [-s]            accept one connection, copy it to
  *                                       stdout
- *   vsock_cat echo PORT [-s] [-n N]     accept N connections (default 1)
- *                                       one after the other, echo each
+ *   vsock_cat echo PORT [-s] [-n N]     accept N connections (default 1,
+ *                                       0 for ever) one after the other,
+ *                                       echo each
+ *   vsock_cat serve PORT                accept one connection, send it
+ *                                       stdin, close
  *   vsock_cat hold CID PORT [-w]        connect, then block reading (or
  *                                       writing, -w) until that fails;
- *                                       print how it ended and when
+ *                                       print how it ended, the socket's
+ *                                       SO_ERROR and how long it took
  *
  * -s uses SOCK_SEQPACKET instead of SOCK_STREAM.  Failures print the
  * call and the errno's name ("connect: ECONNREFUSED") and exit 1, so the
@@ -110,6 +114,8 @@ static void hold(unsigned int cid, unsigned int port, int writing)
 	static char buf[65536];
 	int fd = vsock_connect(cid, port);
 	double t0 = now();
+	socklen_t len = sizeof(int);
+	int err, soerr = 0;
 	ssize_t n;
 
 	printf("connected\n");
@@ -122,8 +128,12 @@ static void hold(unsigned int cid, unsigned int port, int writing)
 			break;
 		t0 = now();
 	}
-	printf("%s: %s after %.1f s\n", writing ? "write" : "read",
-	       n == 0 ? "EOF" : strerrorname_np(errno), now() - t0);
+	err = n == 0 ? 0 : errno;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len))
+		fail("getsockopt");
+	printf("%s: %s (SO_ERROR %s) after %.1f s\n", writing ? "write" : "read",
+	       err ? strerrorname_np(err) : "EOF",
+	       soerr ? strerrorname_np(soerr) : "0", now() - t0);
 }
 
 int main(int argc, char **argv)
@@ -174,18 +184,20 @@ int main(int argc, char **argv)
 			fail("waitpid");
 		return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
 	}
-	if (nargs == 2 && (!strcmp(args[0], "recv") || !strcmp(args[0], "echo"))) {
+	if (nargs == 2 && (!strcmp(args[0], "recv") || !strcmp(args[0], "echo") ||
+			   !strcmp(args[0], "serve"))) {
 		int l = vsock_listen(strtoul(args[1], NULL, 0));
-		int echo = !strcmp(args[0], "echo");
 
-		for (c = 0; c < count; c++) {
+		for (c = 0; !count || c < count; c++) {
 			fd = accept(l, NULL, NULL);
 			if (fd < 0)
 				fail("accept");
-			if (echo)
+			if (args[0][0] == 'e')
 				copy(fd, fd, "read", "write");
-			else
+			else if (args[0][0] == 'r')
 				copy(fd, 1, "read", "write stdout");
+			else
+				copy(0, fd, "read stdin", "write");
 			close(fd);
 		}
 		return 0;

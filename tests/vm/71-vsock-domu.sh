@@ -1,0 +1,60 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# roles: domu
+# timeout: 180
+#
+# AF_VSOCK from a domU over argo-vsock: the CID mapping, stream and
+# seqpacket round trips with dom0 (CID 2) and with itself (loopback through
+# Argo), the exact errno of each failed connect, and forged packets
+# dropped with the rule they broke.
+. /rig/tap.sh
+V=/rig/bin/vsock_cat
+S=/sys/kernel/debug/argo-vsock/status
+domid=$(sed -n 's/^domid //p' /sys/kernel/debug/argo/status)
+cid=$($V cid)
+tap_is "$cid" $((domid + 2)) "IOCTL_VM_SOCKETS_GET_LOCAL_CID is domid + 2"
+tap_is "$(sed -n 's/^cid //p' $S)" "$cid" "debugfs shows the same CID"
+tap_is "$(sed -n 's/^mode //p' $S)" wildcard "one wildcard ring (Xen is mac-permissive)"
+dmesg | grep -q "argo-vsock: CID $cid (domain $domid), wildcard ring of 262144 bytes at port 0x76730001, guest-to-host"
+tap_ok $? "registered as the guest-to-host transport"
+
+head -c 4194304 /dev/urandom >/tmp/vs4m
+want=$(sha256sum </tmp/vs4m | cut -c1-64)
+# dom0's servers start before the domU; give them a moment on a slow boot
+i=0
+until echo x | $V send 2 5000 >/dev/null 2>&1 || [ $i -ge 20 ]; do sleep 0.5; i=$((i + 1)); done
+got=$($V send 2 5000 </tmp/vs4m | sha256sum | cut -c1-64)
+tap_is "$got" "$want" "4 MiB stream echo through dom0 (CID 2) intact"
+got=$($V send 2 5001 -s </tmp/vs4m | sha256sum | cut -c1-64)
+tap_is "$got" "$want" "4 MiB seqpacket echo through dom0 intact"
+$V echo 6000 -n 1 >/dev/null 2>&1 &
+$V echo 6001 -s -n 1 >/dev/null 2>&1 &
+sleep 0.3
+got=$($V send "$cid" 6000 </tmp/vs4m | sha256sum | cut -c1-64)
+tap_is "$got" "$want" "4 MiB stream echo to our own CID $cid intact"
+got=$($V send "$cid" 6001 -s </tmp/vs4m | sha256sum | cut -c1-64)
+tap_is "$got" "$want" "4 MiB seqpacket echo to our own CID $cid intact"
+rm -f /tmp/vs4m
+wait
+
+tap_is "$($V send 2 5999 </dev/null)" "connect: ECONNRESET" "no listener on dom0's port: ECONNRESET"
+tap_is "$($V send 77 5999 </dev/null)" "connect: EHOSTUNREACH" "CID 77 (no domain 75): EHOSTUNREACH"
+tap_is "$($V send 1 5999 </dev/null)" "connect: EHOSTUNREACH" "CID 1 without vsock_loopback: EHOSTUNREACH"
+tap_is "$($V send 0 5999 </dev/null)" "connect: EHOSTUNREACH" "CID 0 (the hypervisor): EHOSTUNREACH"
+
+# forged packets, sent to ourselves through /dev/argo
+before=$(sed -n 's/^rx_dropped //p' $S)
+tap_dmesg_mark
+/rig/bin/vsock_forge "$domid" >/tmp/vs-forge.out
+tap_ok $? "vsock_forge sent its packets"
+sleep 1
+tap_is "$(sed -n 's/^rx_dropped //p' $S)" $((before + $(wc -l </tmp/vs-forge.out))) \
+	"every forged packet dropped ($(wc -l </tmp/vs-forge.out))"
+while read -r rule; do
+	tap_dmesg_since | grep -F "argo-vsock: dropped a packet from domain $domid port " |
+		grep -qF "): $rule"
+	tap_ok $? "logged: $rule"
+done </tmp/vs-forge.out
+got=$($V send 2 5000 </rig/tap.sh | sha256sum | cut -c1-64)
+tap_is "$got" "$(sha256sum </rig/tap.sh | cut -c1-64)" "sockets still work after the forged packets"
+tap_done
