@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# roles: dom0
+# phase: mac-strict
+# timeout: 240
+#
+# Booted with argo=1,mac-permissive=0: argo-vsock falls back to per-peer
+# rings.  dom0 reaches itself (CID 2); a domU's connect to dom0 is refused
+# with ECONNREFUSED until dom0 lists it in peers=, and then succeeds;
+# mode=wildcard and a too small ring_kb refuse to load, saying why.
+. /rig/tap.sh
+V=/rig/bin/vsock_cat
+S=/sys/kernel/debug/argo-vsock/status
+P=/sys/module/argo_vsock/parameters
+tap_is "$(sed -n 's/^mode //p' $S)" per-peer "per-peer rings"
+dmesg | grep -q "argo-vsock: wildcard ring refused (-1): per-peer rings; listeners accept only the domains in peers="
+tap_ok $? "the fallback is explained in the kernel log"
+$V echo 5100 -n 1 >/dev/null 2>&1 &
+sleep 0.3
+tap_is "$(echo self | $V send 2 5100)" self "dom0 -> its own CID 2"
+wait
+
+$V echo 5101 -n 0 >/dev/null 2>&1 &
+echo_pid=$!
+d=$(/rig/start-domu pp "f=\$($V send 2 5101 </dev/null); echo PP-FIRST \$f; i=0; until r=\$(echo hello | $V send 2 5101) && [ \"\$r\" = hello ] || [ \$i -ge 240 ]; do sleep 0.5; i=\$((i + 1)); done; echo PP-LAST \$r")
+tap_ok $? "domU pp created (domid $d)"
+log=/var/log/xen/console/guest-pp.log
+# tag WORD: what the domU printed after the tag (its lines carry a prefix)
+tag() { grep "$1" $log 2>/dev/null | tail -n 1 | tr -d '\r' | sed "s/.*$1 //"; }
+i=0
+until [ -n "$(tag PP-FIRST)" ] || [ $i -ge 240 ]; do sleep 0.5; i=$((i + 1)); done
+tap_is "$(tag PP-FIRST)" "connect: ECONNREFUSED" "domU -> dom0 before peers= lists it: ECONNREFUSED"
+echo "$d" >$P/peers
+tap_is "$(cat $P/peers)" "$d" "peers= reads back $d"
+tap_is "$(awk -v d="$d" '$1 == d { print $2, $3 }' $S)" "own yes" "dom0 made a ring for domain $d"
+i=0
+until [ -n "$(tag PP-LAST)" ] || [ $i -ge 240 ]; do sleep 0.5; i=$((i + 1)); done
+tap_is "$(tag PP-LAST)" hello "domU -> dom0 once listed: echo round trip"
+xl destroy pp 2>/dev/null
+kill $echo_pid
+wait
+
+rmmod argo_vsock
+tap_ok $? "rmmod argo_vsock"
+tap_dmesg_mark
+modprobe argo_vsock mode=wildcard 2>/dev/null
+tap_ok $([ $? != 0 ]; echo $?) "mode=wildcard refuses to load"
+tap_dmesg_since | grep -q "argo-vsock: cannot register the wildcard ring at port 0x76730001: -1"
+tap_ok $? "and says why"
+tap_dmesg_mark
+modprobe argo_vsock ring_kb=64 2>/dev/null
+tap_ok $([ $? != 0 ]; echo $?) "ring_kb=64 refuses to load"
+tap_dmesg_since | grep -q "argo-vsock: ring_kb=64: must be 128 to 16383"
+tap_ok $? "and says why"
+modprobe argo_vsock
+tap_ok $? "modprobe argo_vsock again"
+tap_done
