@@ -42,7 +42,7 @@
  */
 struct avs_peer {
 	u16 domid;
-	struct mutex lock;
+	struct mutex lock;	/* see @lock above */
 	struct sk_buff_head txq;
 	struct argo_ring *ring;
 	struct argo_space_waiter waiter;
