@@ -80,3 +80,26 @@ tap_kmod_results() {
 		esac
 	done </tmp/.tap_kmod
 }
+
+# tap_vsock_test FILE LABEL: one TAP line per test in the output FILE of
+# Linux's vsock_test ("N - NAME...ok"): ok, skipped (a failure: the
+# suite must run every test) or, for the test it died in, not ok with
+# its last words; then whether both peers completed.
+tap_vsock_test() {
+	_done=0
+	_cur=
+	while IFS= read -r _l; do
+		case $_l in
+		[0-9]*" - "*...ok) tap_ok 0 "$2: ${_l%...ok}" ;;
+		[0-9]*" - "*...skipped) tap_ok 1 "$2: ${_l%...skipped}" "skipped" ;;
+		[0-9]*" - "*...*) _cur=${_l%%...*}; _why=${_l#*...} ;;
+		"All tests have been executed. Waiting other peer...ok") _done=1 ;;
+		*) [ -n "$_cur" ] && _why="$_why $_l" ;;
+		esac
+	done <"$1"
+	case $(tail -n 1 "$1") in
+	[0-9]*" - "*...ok | [0-9]*" - "*...skipped | *"Waiting other peer...ok") ;;
+	*) [ -n "$_cur" ] && tap_ok 1 "$2: $_cur" "$_why" ;;
+	esac
+	tap_ok $((1 - _done)) "$2: both peers completed every test"
+}
