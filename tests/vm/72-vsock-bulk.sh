@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # roles: domu
-# timeout: 300
+# timeout: 600
 #
 # socat moves 256 MiB from the domU to dom0 over AF_VSOCK (argo-vsock);
 # dom0's sha256 of what arrived must equal the domU's of what it sent.
