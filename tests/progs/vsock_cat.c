@@ -18,6 +18,16 @@
  *                                       print how it ended, the socket's
  *                                       SO_ERROR and how long it took
  *
+ *   vsock_cat gen BYTES SEED            write BYTES of a pseudo-random
+ *                                       stream to stdout; print its sum64
+ *                                       on stderr
+ *   vsock_cat sum                       print the byte count and sum64 of
+ *                                       stdin
+ *
+ * sum64 is a 64-bit hash over the stream's 8-byte words, cheap enough to
+ * check hundreds of MiB under emulation (busybox's sha256sum takes minutes
+ * there); it depends only on the bytes, not on how reads split them.
+ *
  * -s uses SOCK_SEQPACKET instead of SOCK_STREAM.  Failures print the
  * call and the errno's name ("connect: ECONNREFUSED") and exit 1, so the
  * tests can assert the exact error.
@@ -33,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <linux/vm_sockets.h>
 
 static int sock_type = SOCK_STREAM;
@@ -109,6 +120,22 @@ static void copy(int from, int to, const char *rd, const char *wr)
 	}
 }
 
+static int full_write(int fd, const void *p, size_t n)
+{
+	ssize_t w;
+
+	while (n) {
+		w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		p = (const char *)p + w;
+		n -= w;
+	}
+	return 0;
+}
+
 static void hold(unsigned int cid, unsigned int port, int writing)
 {
 	static char buf[65536];
@@ -134,6 +161,93 @@ static void hold(unsigned int cid, unsigned int port, int writing)
 	printf("%s: %s (SO_ERROR %s) after %.1f s\n", writing ? "write" : "read",
 	       err ? strerrorname_np(err) : "EOF",
 	       soerr ? strerrorname_np(soerr) : "0", now() - t0);
+}
+
+struct sum64 {
+	uint64_t h, bytes;
+	unsigned char part[8];
+	unsigned int npart;
+};
+
+static void sum64_word(struct sum64 *s, uint64_t w)
+{
+	s->h ^= w;
+	s->h *= 0x9e3779b97f4a7c15ULL;
+	s->h ^= s->h >> 29;
+}
+
+static void sum64_add(struct sum64 *s, const unsigned char *p, size_t n)
+{
+	uint64_t w;
+
+	s->bytes += n;
+	while (n && s->npart) {
+		s->part[s->npart++] = *p++;
+		n--;
+		if (s->npart == 8) {
+			memcpy(&w, s->part, 8);
+			sum64_word(s, w);
+			s->npart = 0;
+		}
+	}
+	for (; n >= 8; p += 8, n -= 8) {
+		memcpy(&w, p, 8);
+		sum64_word(s, w);
+	}
+	while (n--)
+		s->part[s->npart++] = *p++;
+}
+
+static uint64_t sum64_end(struct sum64 *s)
+{
+	uint64_t w = 0;
+
+	if (s->npart) {
+		memcpy(&w, s->part, s->npart);
+		sum64_word(s, w ^ ((uint64_t)s->npart << 56));
+	}
+	return s->h ^ s->bytes;
+}
+
+static void gen(unsigned long long bytes, uint64_t seed)
+{
+	static uint64_t words[8192];
+	struct sum64 s = { 0 };
+	uint64_t x = seed * 2 + 1;
+	size_t n, i;
+
+	while (bytes) {
+		for (i = 0; i < 8192; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			words[i] = x;
+		}
+		n = bytes < sizeof(words) ? bytes : sizeof(words);
+		sum64_add(&s, (unsigned char *)words, n);
+		if (full_write(1, words, n))
+			fail("write stdout");
+		bytes -= n;
+	}
+	fprintf(stderr, "sum64 %llu %016llx\n", (unsigned long long)s.bytes,
+		(unsigned long long)sum64_end(&s));
+}
+
+static void sum(void)
+{
+	static unsigned char b[65536];
+	struct sum64 s = { 0 };
+	ssize_t n;
+
+	while ((n = read(0, b, sizeof(b))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			fail("read stdin");
+		sum64_add(&s, b, n);
+	}
+	printf("%llu %016llx\n", (unsigned long long)s.bytes,
+	       (unsigned long long)sum64_end(&s));
 }
 
 int main(int argc, char **argv)
@@ -200,6 +314,14 @@ int main(int argc, char **argv)
 				copy(0, fd, "read stdin", "write");
 			close(fd);
 		}
+		return 0;
+	}
+	if (nargs == 3 && !strcmp(args[0], "gen")) {
+		gen(strtoull(args[1], NULL, 0), strtoull(args[2], NULL, 0));
+		return 0;
+	}
+	if (nargs == 1 && !strcmp(args[0], "sum")) {
+		sum();
 		return 0;
 	}
 	if (nargs == 3 && !strcmp(args[0], "hold")) {
