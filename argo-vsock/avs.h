@@ -47,6 +47,7 @@ struct avs_peer {
 	struct argo_ring *ring;
 	struct argo_space_waiter waiter;
 	struct work_struct tx_work;
+	void *bounce;		/* gathers a packet of many fragments */
 	int space_status;
 	bool waiting;
 	bool listen;

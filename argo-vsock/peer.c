@@ -23,6 +23,7 @@
 #define pr_fmt(fmt) "argo-vsock: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/xarray.h>
@@ -122,24 +123,64 @@ static int avs_peer_ring(struct avs_peer *peer)
 	return 0;
 }
 
+/*
+ * The iovecs of one packet: its header, then its payload.  A MSG_ZEROCOPY
+ * packet carries the payload in page fragments of the sender's buffer;
+ * when they fit in one sendv (ARGO_MAX_IOV entries with the header) the
+ * hypervisor copies straight from them.  A packet of more fragments (up to
+ * 16 pages of 4 KiB) is first gathered into the peer's bounce buffer, one
+ * copy by the kernel as for an ordinary send.  Returns the iovec count, or
+ * -ENOMEM when no bounce buffer could be had.
+ */
+static int avs_skb_iov(struct avs_peer *peer, struct sk_buff *skb,
+		       struct kvec *iov)
+{
+	const struct skb_shared_info *si = skb_shinfo(skb);
+	unsigned int n = 0, i;
+
+	iov[n].iov_base = virtio_vsock_hdr(skb);
+	iov[n++].iov_len = AVS_HDR_SIZE;
+	if (!skb->len)
+		return n;
+	if (skb_headlen(skb)) {
+		iov[n].iov_base = skb->data;
+		iov[n++].iov_len = skb_headlen(skb);
+	}
+	if (!skb_has_frag_list(skb) && n + si->nr_frags <= ARGO_MAX_IOV) {
+		for (i = 0; i < si->nr_frags; i++) {
+			iov[n].iov_base = skb_frag_address_safe(&si->frags[i]);
+			iov[n++].iov_len = skb_frag_size(&si->frags[i]);
+			if (!iov[n - 1].iov_base)
+				break;
+		}
+		if (i == si->nr_frags)
+			return n;
+	}
+	if (skb->len > VIRTIO_VSOCK_MAX_PKT_BUF_SIZE)
+		return -EMSGSIZE;
+	if (!peer->bounce)
+		peer->bounce = kvmalloc(VIRTIO_VSOCK_MAX_PKT_BUF_SIZE, GFP_KERNEL);
+	if (!peer->bounce)
+		return -ENOMEM;
+	if (skb_copy_bits(skb, 0, peer->bounce, skb->len))
+		return -EFAULT;
+	iov[1].iov_base = peer->bounce;
+	iov[1].iov_len = skb->len;
+	return 2;
+}
+
 /* Send one packet now.  -EAGAIN: the ring is full, the packet is kept. */
 static int avs_xmit(struct avs_peer *peer, struct sk_buff *skb)
 {
-	struct kvec iov[2];
-	unsigned int niov = 1;
+	struct kvec iov[ARGO_MAX_IOV];
 	ssize_t n;
+	int niov;
 
 	if (avs_per_peer && !peer->ring)
 		return -ENODEV;
-	if (skb_is_nonlinear(skb) && skb_linearize(skb))
-		return -ENOMEM;
-	iov[0].iov_base = virtio_vsock_hdr(skb);
-	iov[0].iov_len = AVS_HDR_SIZE;
-	if (skb->len) {
-		iov[1].iov_base = skb->data;
-		iov[1].iov_len = skb->len;
-		niov = 2;
-	}
+	niov = avs_skb_iov(peer, skb, iov);
+	if (niov < 0)
+		return niov;
 	virtio_transport_deliver_tap_pkt(skb);
 	n = argo_sendv(avs_per_peer ? peer->ring : avs_wild_ring, peer->domid,
 		       AVS_PORT, iov, niov, AVS_MSG_TYPE);
@@ -473,6 +514,7 @@ void avs_peers_stop(void)
 		cancel_work_sync(&peer->tx_work);
 		skb_queue_purge(&peer->txq);
 		xa_erase(&avs_peers, domid);
+		kvfree(peer->bounce);
 		kfree(peer);
 	}
 	xa_destroy(&avs_peers);

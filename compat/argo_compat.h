@@ -76,15 +76,23 @@ static int fn(struct virtio_device *vdev, unsigned int nvqs,		\
  * vsock transports: by 6.12 virtio_transport_common gained SO_RCVLOWAT
  * notification, SIOCOUTQ (unsent bytes, which a transport settles with
  * virtio_transport_consume_skb_sent() once a packet left) and read_skb
- * for sockmap.  ARGO_COMPAT_VSOCK_NEWER_OPS fills those members of struct
- * vsock_transport where they exist; argo_compat_vsock_skb_sent() frees a
- * packet that was sent.
+ * for sockmap, and the vsock core MSG_ZEROCOPY, which a transport opts into
+ * (argo-vsock sends such packets from the sender's pages, see
+ * avs_skb_iov()).  ARGO_COMPAT_VSOCK_NEWER_OPS fills those members of
+ * struct vsock_transport where they exist; argo_compat_vsock_skb_sent()
+ * frees a packet that was sent.
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+static inline bool argo_compat_vsock_zerocopy_allow(void)
+{
+	return true;
+}
+
 #define ARGO_COMPAT_VSOCK_NEWER_OPS					\
 	.notify_set_rcvlowat	= virtio_transport_notify_set_rcvlowat,	\
 	.unsent_bytes		= virtio_transport_unsent_bytes,	\
-	.read_skb		= virtio_transport_read_skb,
+	.read_skb		= virtio_transport_read_skb,		\
+	.msgzerocopy_allow	= argo_compat_vsock_zerocopy_allow,
 #define argo_compat_vsock_skb_sent(skb) \
 	virtio_transport_consume_skb_sent(skb, true)
 #else

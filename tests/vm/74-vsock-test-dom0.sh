@@ -20,7 +20,7 @@ vsock_test --mode=server --control-port=7100 --peer-cid=$cid >/tmp/vt/server.out
 spid=$!
 i=0
 until grep -q 'Control socket listening' /tmp/vt/server.out || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
-socat -u TCP-LISTEN:7103,reuseaddr,fork SYSTEM:'echo ready' &
+socat -U TCP-LISTEN:7103,reuseaddr,fork SYSTEM:'echo ready' &
 bpid=$!
 wait $spid
 echo $? >/tmp/vt/server.rc
