@@ -15,8 +15,12 @@ mkdir -p "$RIG_CACHE"
 RIG_CACHE=$(cd "$RIG_CACHE" && pwd)
 RIG_JOBS=${RIG_JOBS:-$(nproc)}
 
-# Kernel series the rig knows: the Debian 12 kernel and the backports one.
+# Kernel series the rig knows: the Debian 12 kernel and the backports one
+# (what `make check` tests by default), and "debug", our own build of
+# Debian's 6.1 source with lockdep, KFENCE, kmemleak and KUnit
+# (scripts/rig-debug-kernel), which every --kernel option also takes.
 RIG_SERIES="6.1 6.12"
+RIG_SERIES_ALL="$RIG_SERIES debug"
 
 rig_log() { printf '[rig] %s\n' "$*" >&2; }
 rig_die() { printf '[rig] error: %s\n' "$*" >&2; exit 2; }
@@ -122,6 +126,14 @@ rig_apt_download() {
 rig_kernel_release() {
 	local series=$1 f=$RIG_CACHE/kernels/release-$1 ver
 	mkdir -p "$RIG_CACHE/kernels"
+	if [ "$series" = debug ]; then
+		# The debug kernel's release is the source's upstream version
+		# (no epoch, no Debian revision) and its LOCALVERSION.
+		ver=$(rig_debug_kernel_source) || exit 2
+		ver=${ver#*:}
+		echo "${ver%-*}$RIG_DEBUG_LOCALVERSION"
+		return
+	fi
 	if [ -s "$f" ] && [ "$f" -nt "$RIG_APT/updated" ]; then
 		cat "$f"
 		return
@@ -140,4 +152,16 @@ rig_kernel_dir() { echo "$RIG_CACHE/kernels/$1"; }
 rig_kbuild_dir() {
 	local krel=$1
 	echo "$(rig_kernel_dir "$krel")/root/usr/src/linux-headers-$krel"
+}
+
+# The debug kernel: built from Debian's linux-source-6.1 package, the
+# archive's candidate version; its release is <upstream version> plus this
+# LOCALVERSION (also in scripts/debug-kernel.config).
+RIG_DEBUG_SOURCE=linux-source-6.1
+RIG_DEBUG_LOCALVERSION=-argo-debug
+rig_debug_kernel_source() {
+	local ver
+	ver=$(rig_apt_cache policy "$RIG_DEBUG_SOURCE" | sed -n 's/^ *Candidate: //p')
+	[ -n "$ver" ] && [ "$ver" != "(none)" ] || rig_die "no $RIG_DEBUG_SOURCE in the archive"
+	echo "$ver"
 }
