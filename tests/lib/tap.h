@@ -8,6 +8,11 @@
 #ifndef _ARGO_TESTS_TAP_H
 #define _ARGO_TESTS_TAP_H
 
+#ifdef __KERNEL__
+/* A host unit test built as a KUnit suite (tests/kunit). */
+#include "../kunit/kunit_tap.h"
+#else
+
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -57,4 +62,5 @@ static inline int tap_done(void)
 	return tap_n && tap_skipped == tap_n ? 4 : 0;
 }
 
+#endif /* __KERNEL__ */
 #endif /* _ARGO_TESTS_TAP_H */

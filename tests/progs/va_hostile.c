@@ -960,11 +960,13 @@ static int run(struct hostile *h)
 	h->fd = argo_open(0);
 	if (!rx || h->fd < 0) {
 		say("cannot open %s: %s", ARGO_DEV_PATH, strerror(errno));
+		free(rx);
 		return 1;
 	}
 	if (argo_bind(h->fd, &port, h->partner, RING_SIZE)) {
 		say("cannot bind port 0x%x: %s", VA_BACKEND_PORT,
 		    strerror(errno));
+		free(rx);
 		return 1;
 	}
 	h->send = argo_out;
@@ -979,6 +981,7 @@ static int run(struct hostile *h)
 			if (errno == EINTR)
 				continue;
 			say("receive failed: %s", strerror(errno));
+			free(rx);
 			return 1;
 		}
 		handle_message(h, domid, port, type, rx, n, full);
@@ -1423,7 +1426,7 @@ static void test_control(void)
 	struct va_get_devices_req rq = { .offset = 0, .max = htole16(64) };
 	struct va_features f = { .index = 0, .count = htole32(2) };
 	struct va_device_entry e;
-	uint8_t buf[64];
+	uint8_t buf[64] = { 0 };
 	uint64_t cap;
 	uint32_t v[4];
 

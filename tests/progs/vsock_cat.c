@@ -253,7 +253,7 @@ static void sum(void)
 int main(int argc, char **argv)
 {
 	int i, count = 1, writing = 0, fd, c, nargs = 0;
-	char *args[4];
+	char *args[4] = { NULL };
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-s"))

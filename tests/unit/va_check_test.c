@@ -93,9 +93,9 @@ static void test_responses(void)
 	expect(0, NULL, 32, "a 24-byte device info passes");
 
 	hdr(VA_TYPE_RESPONSE | VA_TYPE_ERROR, VA_GET_CONFIG, 1, 12);
-	*(u32 *)(buf + 8) = cpu_to_le32(22);
+	*(__le32 *)(buf + 8) = cpu_to_le32(22);
 	expect(0, NULL, 12, "an error response with EINVAL passes");
-	*(u32 *)(buf + 8) = 0;
+	*(__le32 *)(buf + 8) = 0;
 	expect(-EPROTO, "error response with no errno", 12,
 	       "an error response with errno 0 is refused");
 	hdr(VA_TYPE_RESPONSE | VA_TYPE_ERROR, VA_GET_CONFIG, 1, 10);
