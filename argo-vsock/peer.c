@@ -385,6 +385,7 @@ static void avs_note_remote(struct sock *sk)
 static void avs_check_peer_alive(u16 domid)
 {
 	struct argo_dest_info info = { };
+	struct argo_ring *dead = NULL;
 	struct avs_peer *peer;
 	int err;
 
@@ -398,11 +399,19 @@ static void avs_check_peer_alive(u16 domid)
 	avs_peer_fail(peer, -ECONNRESET,
 		      "is gone or has no argo-vsock ring for us");
 	/* a per-peer ring for a dead domain: let it go, it is made again */
-	if (peer->ring && !peer->listen) {
-		argo_ring_destroy(peer->ring);
+	if (!peer->listen) {
+		dead = peer->ring;
 		peer->ring = NULL;
 	}
 	mutex_unlock(&peer->lock);
+	/*
+	 * Destroyed outside peer->lock: argo_ring_destroy() waits for a
+	 * running receive, which may hold a socket lock and be waiting for
+	 * peer->lock to send a reply.  A connect() in between makes a new
+	 * ring or fails as it would have against the dead domain anyway.
+	 */
+	if (dead)
+		argo_ring_destroy(dead);
 }
 
 static void avs_check_fn(struct work_struct *work)
@@ -499,15 +508,18 @@ void avs_peers_quiesce(void)
  */
 void avs_peers_stop(void)
 {
+	struct argo_ring *ring;
 	struct avs_peer *peer;
 	unsigned long domid;
 
+	/* each ring destroyed outside peer->lock, as in avs_check_peer_alive() */
 	xa_for_each(&avs_peers, domid, peer) {
 		mutex_lock(&peer->lock);
-		if (peer->ring)
-			argo_ring_destroy(peer->ring);
+		ring = peer->ring;
 		peer->ring = NULL;
 		mutex_unlock(&peer->lock);
+		if (ring)
+			argo_ring_destroy(ring);
 	}
 	xa_for_each(&avs_peers, domid, peer) {
 		argo_space_cancel(&peer->waiter);

@@ -7,7 +7,9 @@
 # Booted with argo=1,mac-permissive=0: argo-vsock falls back to per-peer
 # rings.  dom0 reaches itself (CID 2); a domU's connect to dom0 is refused
 # with ECONNREFUSED until dom0 lists it in peers=, and then succeeds;
-# mode=wildcard and a too small ring_kb refuse to load, saying why.
+# dom0 connecting out to a domU that then dies gets ECONNRESET and drops
+# the ring it made for it; mode=wildcard and a too small ring_kb refuse
+# to load, saying why.
 . /rig/tap.sh
 V=/rig/bin/vsock_cat
 S=/sys/kernel/debug/argo-vsock/status
@@ -39,6 +41,27 @@ tap_is "$(tag PP-LAST)" hello "domU -> dom0 once listed: echo round trip"
 xl destroy pp 2>/dev/null
 kill $echo_pid
 wait
+
+# dom0 connects out to a domU that lists dom0 in its peers=: dom0 makes a
+# ring for it on connect, then the domU dies under a blocked reader.  The
+# reader gets ECONNRESET and that ring (not a listener's) is let go.
+d=$(/rig/start-domu pq "echo 0 >$P/peers; $V echo 5102 -n 0")
+tap_ok $? "domU pq created (domid $d), listening with peers=0"
+c=$((d + 2))
+i=0
+until echo x | $V send $c 5102 >/dev/null 2>&1 || [ $i -ge 240 ]; do sleep 0.5; i=$((i + 1)); done
+tap_is "$(echo there | $V send $c 5102)" there "dom0 -> domU pq: echo round trip"
+tap_is "$(awk -v d="$d" '$1 == d { print $2, $3 }' $S)" "own no" "dom0 made a ring for domain $d on connect"
+$V hold $c 5102 >/tmp/pp-hold.out 2>&1 &
+sleep 2
+tap_is "$(head -n 1 /tmp/pp-hold.out)" connected "a reader blocks on pq"
+xl destroy pq
+i=0
+until [ "$(wc -l </tmp/pp-hold.out)" -ge 2 ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+case "$(sed -n 2p /tmp/pp-hold.out)" in "read: ECONNRESET"*) rc=0 ;; *) rc=1 ;; esac
+tap_ok $rc "the blocked read failed with ECONNRESET"
+wait
+tap_is "$(awk -v d="$d" '$1 == d { print $2, $3 }' $S)" "none no" "the ring for the dead domain is gone"
 
 rmmod argo_vsock
 tap_ok $? "rmmod argo_vsock"
