@@ -396,8 +396,15 @@ static void avs_check_peer_alive(u16 domid)
 	if (IS_ERR(peer))
 		return;
 	mutex_lock(&peer->lock);
-	avs_peer_fail(peer, -ECONNRESET,
-		      "is gone or has no argo-vsock ring for us");
+	/*
+	 * A policy that no longer allows this domain makes the query itself
+	 * fail: the sockets carry that errno, so their owners learn why.
+	 */
+	if (err == -EACCES || err == -EPERM)
+		avs_peer_fail(peer, err, "is now denied to us by XSM policy");
+	else
+		avs_peer_fail(peer, -ECONNRESET,
+			      "is gone or has no argo-vsock ring for us");
 	/* a per-peer ring for a dead domain: let it go, it is made again */
 	if (!peer->listen) {
 		dead = peer->ring;

@@ -32,9 +32,11 @@ static const char usage_text[] =
 "                                 -n stop after N messages, -p accept only\n"
 "                                 DOMID (default: any domain), -s ring size,\n"
 "                                 -r raw payload only\n"
-"  argo send [-t TYPE] DOMID PORT [WORDS...]\n"
+"  argo send [-A] [-t TYPE] DOMID PORT [WORDS...]\n"
 "                                 send WORDS as one message, or else each\n"
-"                                 line of standard input as a message\n"
+"                                 line of standard input as a message;\n"
+"                                 -A from a ring any domain may fill\n"
+"                                 instead of one bound to DOMID\n"
 "  argo ping [-c N] [-s BYTES] [-i MS] [-w SECONDS] DOMID PORT\n"
 "                                 round trips to an `argo listen -e` there\n"
 "  argo query [-s BYTES] DOMID PORT\n"
@@ -167,17 +169,18 @@ static int cmd_send(int argc, char **argv)
 	char *line = NULL;
 	size_t cap = 0, len;
 	ssize_t n;
-	int opt, fd, i;
+	int opt, fd, i, any = 0;
 
-	while ((opt = getopt(argc, argv, "t:h")) != -1) {
+	while ((opt = getopt(argc, argv, "At:h")) != -1) {
 		switch (opt) {
+		case 'A': any = 1; break;
 		case 't': type = num(optarg, "type", UINT32_MAX); break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
 	}
 	dest_args(argc, argv, 1, &dom, &port);
-	fd = open_bound(ARGO_PORT_ANY, dom, 0);
+	fd = open_bound(ARGO_PORT_ANY, any ? ARGO_DOMID_ANY : dom, 0);
 	if (optind + 2 < argc) {
 		for (i = optind + 2, len = 0; i < argc; i++)
 			len += strlen(argv[i]) + 1;

@@ -1,0 +1,68 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers of the MAC tests (phase "mac": Xen booted with the example Flask
+# policy, policy/argo_suite.te).  Sourced after /rig/tap.sh.
+#
+# 80-mac-domains starts the phase's domains and records them in /tmp/mac:
+#   g1, g2   argo_guest_t     two guests
+#   b        argo_backend_t   a driver domain
+# Each runs an agent, a shell served over AF_VSOCK port 5300: the dom0 <->
+# domain edges stay allowed by both policies the tests load, so dom0 can
+# always reach the agents.
+
+MAC=/tmp/mac
+MAC_AGENT=5300
+MAC_DOMAINS="dom0 g1 g2 b"
+
+# mac_domid NAME: the domain's id (dom0 is 0)
+mac_domid() {
+	if [ "$1" = dom0 ]; then echo 0; else cat "$MAC/$1.domid"; fi
+}
+
+# mac_cid NAME: the domain's vsock CID (domid + 2)
+mac_cid() { echo $(($(mac_domid "$1") + 2)); }
+
+# mac_allowed A B: does the example policy let A and B use Argo together?
+# Everyone with dom0, each domain with itself, guests with the driver
+# domain; not a guest with another guest.
+mac_allowed() {
+	case "$1:$2" in
+	dom0:* | *:dom0) return 0 ;;
+	g1:g2 | g2:g1) return 1 ;;
+	*) return 0 ;;
+	esac
+}
+
+# on NAME CMD: run the shell command CMD in domain NAME, print its output
+# (standard error included).  A command that starts something in the
+# background must detach it (mac_bg) or the call waits for it.  CMD's
+# exit status is not passed back: print what the test needs to know.
+#
+# The end of the output is a marker line, not the connection's end: the
+# agent's socat keeps the connection open while anything the shell
+# started in the background lives, so the call reads up to the marker
+# (5 minutes at most) and then closes the connection itself.
+on() {
+	if [ "$1" = dom0 ]; then
+		sh -c "$2" 2>&1
+		return
+	fi
+	_on_out=/tmp/mac-on.$$
+	printf '%s\necho @@MAC-END@@\n' "$2" |
+		socat -t 300 -T 300 - "VSOCK-CONNECT:$(mac_cid "$1"):$MAC_AGENT" >"$_on_out" 2>&1 &
+	_on_pid=$!
+	_on_i=0
+	until grep -q '@@MAC-END@@$' "$_on_out" 2>/dev/null ||
+			! kill -0 $_on_pid 2>/dev/null || [ $_on_i -ge 6000 ]; do
+		sleep 0.05
+		_on_i=$((_on_i + 1))
+	done
+	kill $_on_pid 2>/dev/null
+	wait $_on_pid 2>/dev/null
+	# the marker follows the output's last line, or ends an unfinished one
+	awk '{ if (sub(/@@MAC-END@@$/, "")) { if ($0 != "") print; exit } print }' "$_on_out"
+	rm -f "$_on_out"
+}
+
+# mac_bg CMD: the text of a command that runs CMD detached (for on)
+mac_bg() { printf "setsid sh -c '%s' </dev/null >/dev/null 2>&1 &" "$1"; }
