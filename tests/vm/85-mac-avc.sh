@@ -15,21 +15,20 @@ b=$(mac_domid b)
 xl dmesg >/tmp/xl-dmesg.txt
 G=system_u:system_r:argo_guest_t
 B=system_u:system_r:argo_backend_t
-avc() { # PERM SRC TGT SCONTEXT TCONTEXT
-	grep -q "avc:  denied  { $1 } for source=d$2 target=d$3 scontext=$4 tcontext=$5 tclass=argo" /tmp/xl-dmesg.txt
+# avc PERM SRC-TYPE SRC TGT-TYPE TGT [WHY]: a denial of PERM from domain
+# SRC to domain TGT, with their labels, is in the log
+avc() {
+	grep -q "avc:  denied  { $1 } for source=d$3 target=d$5 scontext=system_u:system_r:$2 tcontext=system_u:system_r:$4 tclass=argo" /tmp/xl-dmesg.txt
+	tap_ok $? "$1 d$3 -> d$5${6:+ ($6)}"
 }
-avc register_single_source $g1 $g2 $G $G
-tap_ok $? "register_single_source d$g1 -> d$g2 (guest to guest, argo ping and virtio-argo)"
-avc register_single_source $g2 $g1 $G $G
-tap_ok $? "register_single_source d$g2 -> d$g1"
-avc send $g1 $g2 $G $G
-tap_ok $? "send d$g1 -> d$g2 (argo send -A, argo query, vsock connect)"
-avc send $g2 $g1 $G $G
-tap_ok $? "send d$g2 -> d$g1"
-avc send $g1 $b $G $B
-tap_ok $? "send d$g1 -> d$b after the policy change"
-avc send $b $g1 $B $G
-tap_ok $? "send d$b -> d$g1 after the policy change (b's end of the vsock connection)"
+G=argo_guest_t
+B=argo_backend_t
+avc register_single_source $G "$g1" $G "$g2" "guest to guest, argo ping and virtio-argo"
+avc register_single_source $G "$g2" $G "$g1"
+avc send $G "$g1" $G "$g2" "argo send -A, argo query, vsock connect"
+avc send $G "$g2" $G "$g1"
+avc send $G "$g1" $B "$b" "after the policy change"
+avc send $B "$b" $G "$g1" "after the policy change, b's end of the vsock connection"
 grep -q "argo: XSM REJECTED $g1 -> $g2" /tmp/xl-dmesg.txt
 tap_ok $? "Argo's own line: XSM REJECTED $g1 -> $g2"
 n=$(grep -c "avc:  denied .* tclass=argo" /tmp/xl-dmesg.txt)
