@@ -287,6 +287,9 @@ static void avs_reset_one(struct sock *sk)
 	if (avs_reset_cid != AVS_ALL_CIDS &&
 	    vsk->remote_addr.svm_cid != avs_reset_cid)
 		return;
+	/* reset already: it stays in the table until its owner closes it */
+	if (READ_ONCE(sk->sk_state) == TCP_CLOSE)
+		return;
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_err = avs_reset_err;
 	sk_error_report(sk);
@@ -378,6 +381,13 @@ static void avs_note_remote(struct sock *sk)
 {
 	u64 cid = vsock_sk(sk)->remote_addr.svm_cid;
 
+	/*
+	 * A socket reset already (peer gone, policy changed) needs no more
+	 * checks: asking Xen about that domain every second would only log
+	 * another denial each time.
+	 */
+	if (READ_ONCE(sk->sk_state) == TCP_CLOSE)
+		return;
 	if (cid >= 2 && cid - 2 < DOMID_FIRST_RESERVED)
 		__set_bit(cid - 2, avs_live_domids);
 }
@@ -405,7 +415,10 @@ static void avs_check_peer_alive(u16 domid)
 	else
 		avs_peer_fail(peer, -ECONNRESET,
 			      "is gone or has no argo-vsock ring for us");
-	/* a per-peer ring for a dead domain: let it go, it is made again */
+	/*
+	 * A per-peer ring for a domain that is dead or denied to us: let it
+	 * go, the next connect() makes it again.
+	 */
 	if (!peer->listen) {
 		dead = peer->ring;
 		peer->ring = NULL;

@@ -13,6 +13,8 @@
  * denied by policy (-EPERM/-EACCES), stops answering, or sends a record
  * that cannot be attributed to one device is failed as a whole: every
  * device fails its I/O and is removed, and discovery starts again later.
+ * Only a policy denial of our very first message is final (VA_BE_DENIED):
+ * no device appears and nothing is retried until the module is reloaded.
  * A record that breaks the rules for one device fails that device only.
  */
 #include <linux/argo.h>
@@ -72,10 +74,10 @@ void va_backend_fault(struct va_backend *be, const char *why)
 	list_for_each_entry(dev, &be->devices, node)
 		va_device_fail(dev, NULL);
 	spin_unlock(&be->lock);
-	if (why && (online || !be->retries))
+	if (why && (online || be->denied || !be->retries))
 		va_err(be, "%s%s", why,
 		       online ? ": failing its devices' I/O and removing them" :
-		       "; will keep trying");
+		       be->denied ? ": no devices" : "; will keep trying");
 	va_backend_kick(be);
 }
 
@@ -86,6 +88,17 @@ static void va_send_failed(struct va_backend *be, int err)
 	switch (err) {
 	case -EPERM:
 	case -EACCES:
+		/*
+		 * Refused before the backend ever answered: the policy does
+		 * not let us reach it, and retrying would only fill Xen's
+		 * log with denials.  Reload the module once it does.  A
+		 * backend we had reached is retried instead: a policy that
+		 * gives the edge back lets its devices return by themselves.
+		 */
+		spin_lock(&be->lock);
+		if (!be->was_online)
+			be->denied = true;
+		spin_unlock(&be->lock);
 		snprintf(why, sizeof(why),
 			 "sending to port 0x%x denied by XSM policy (%d)",
 			 VA_BACKEND_PORT, err);
@@ -445,6 +458,7 @@ static void va_discover(struct va_backend *be)
 		if (be->state == VA_BE_IDLE) {
 			be->state = VA_BE_ONLINE;
 			be->retries = 0;
+			be->was_online = true;
 			spin_unlock(&be->lock);
 			va_info(be, "connected");
 		} else {
@@ -520,7 +534,7 @@ static void va_backend_work(struct work_struct *work)
 		va_backend_remove(be, dev);
 	if (fault) {
 		spin_lock(&be->lock);
-		be->state = VA_BE_IDLE;
+		be->state = be->denied ? VA_BE_DENIED : VA_BE_IDLE;
 		be->retries++;
 		spin_unlock(&be->lock);
 		return;

@@ -41,6 +41,7 @@ enum va_be_state {
 	VA_BE_IDLE,		/* not discovered yet, or waiting to retry */
 	VA_BE_ONLINE,		/* answered GET_DEVICES */
 	VA_BE_FAILED,		/* gone or misbehaved: devices being removed */
+	VA_BE_DENIED,		/* policy refused our very first message: given up */
 };
 
 /* The one control request a backend connection has in flight. */
@@ -90,6 +91,8 @@ struct va_backend {
 	bool fault;
 	bool dying;			/* module unload: no new work */
 	unsigned int retries;
+	bool was_online;		/* it answered GET_DEVICES once */
+	bool denied;			/* see VA_BE_DENIED */
 	atomic_t outstanding;
 	u8 *rxbuf;
 	struct list_head node;

@@ -53,8 +53,8 @@ on() {
 	_on_pid=$!
 	_on_i=0
 	until grep -q '@@MAC-END@@$' "$_on_out" 2>/dev/null ||
-			! kill -0 $_on_pid 2>/dev/null || [ $_on_i -ge 6000 ]; do
-		sleep 0.05
+			! kill -0 $_on_pid 2>/dev/null || [ $_on_i -ge 3000 ]; do
+		sleep 0.1
 		_on_i=$((_on_i + 1))
 	done
 	kill $_on_pid 2>/dev/null
@@ -64,5 +64,37 @@ on() {
 	rm -f "$_on_out"
 }
 
-# mac_bg CMD: the text of a command that runs CMD detached (for on)
+# mac_bg CMD: the text of a command that runs CMD detached (for on); CMD
+# must not contain single quotes
 mac_bg() { printf "setsid sh -c '%s' </dev/null >/dev/null 2>&1 &" "$1"; }
+
+# mac_until NAME CMD WANT [SECONDS]: run CMD in NAME until it prints WANT
+# (a server just started may not listen yet); print what it printed last
+mac_until() {
+	_mu_i=0
+	until _mu_out=$(on "$1" "$2") && [ "$_mu_out" = "$3" ] ||
+			[ $_mu_i -ge $((${4:-30} * 2)) ]; do
+		sleep 0.5
+		_mu_i=$((_mu_i + 1))
+	done
+	printf '%s\n' "$_mu_out"
+}
+
+# mac_wait_ring NAME PORT: wait (30 s at most) until domain NAME has a
+# ring at PORT that dom0 may send to
+mac_wait_ring() {
+	mac_until dom0 "argo query $(mac_domid "$1") $2 | cut -d, -f1" \
+		"dom$(mac_domid "$1"):$2: ring exists" >/dev/null
+}
+
+# mac_avc_mark: remember how long Xen's log is; mac_avc looks after it
+mac_avc_mark() { xl dmesg | wc -l >$MAC/avc.mark; }
+
+# mac_avc PERM SRC-TYPE SRC TGT-TYPE TGT [WHY]: a test point: since the
+# last mac_avc_mark, Xen logged the AVC denial of PERM from domain SRC to
+# domain TGT (domids), with their labels
+mac_avc() {
+	xl dmesg | tail -n +$(($(cat $MAC/avc.mark) + 1)) |
+		grep -q "avc:  denied  { $1 } for source=d$3 target=d$5 scontext=system_u:system_r:$2 tcontext=system_u:system_r:$4 tclass=argo"
+	tap_ok $? "xl dmesg: AVC denial of $1, d$3 ($2) -> d$5 ($4)${6:+, $6}"
+}

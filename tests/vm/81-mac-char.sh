@@ -13,14 +13,19 @@
 #                 a denied one fails at sendv with EACCES
 #   argo query    asks Xen about the partner's ring (send again, through
 #                 notify): allowed edges see it, a denied one gets EACCES
-# Denied messages never arrive.  Userspace sees Argo's errno unchanged.
+# Denied messages never arrive.  Userspace sees Argo's errno unchanged,
+# and Xen's log holds an AVC record of each kind of denial.
 . /rig/tap.sh
 . /rig/mac.sh
+mac_avc_mark
 for d in $MAC_DOMAINS; do
 	on $d "$(mac_bg 'argo listen -e 0x8100')
 $(mac_bg 'argo listen 0x8101 >/tmp/mac-8101.out')"
 done
-sleep 1
+for d in $MAC_DOMAINS; do
+	mac_wait_ring $d 0x8100
+	mac_wait_ring $d 0x8101
+done
 for src in $MAC_DOMAINS; do
 	cmds=
 	for dst in $MAC_DOMAINS; do
@@ -57,6 +62,15 @@ for dst in $MAC_DOMAINS; do
 	want=$(echo $want | tr ' ' '\n' | sort | tr '\n' ' ')
 	tap_is "$got" "$want" "$dst received exactly the allowed messages"
 done
+g1=$(mac_domid g1)
+g2=$(mac_domid g2)
+G=argo_guest_t
+mac_avc register_single_source $G "$g1" $G "$g2" "argo ping's ring"
+mac_avc register_single_source $G "$g2" $G "$g1" "argo ping's ring"
+mac_avc send $G "$g1" $G "$g2" "argo send -A and argo query"
+mac_avc send $G "$g2" $G "$g1" "argo send -A and argo query"
+xl dmesg | grep -q "argo: XSM REJECTED $g1 -> $g2"
+tap_ok $? "xl dmesg: Argo's own line for the refused sendv, XSM REJECTED $g1 -> $g2"
 for d in $MAC_DOMAINS; do
 	on $d 'pkill -f "[a]rgo listen"' >/dev/null
 done

@@ -4,38 +4,17 @@
 # phase: mac
 # timeout: 60
 #
-# Every denial the earlier MAC tests provoked is in Xen's log (`xl dmesg`)
-# as an AVC record naming the permission, both domains and their labels:
-# what an administrator reads to see what the policy refused.
+# After the MAC tests (each checked the AVC records of its own denials):
+# Xen's log holds Argo denials only between domains the example policy
+# keeps apart, never one involving dom0, whose edges are all allowed.
 . /rig/tap.sh
 . /rig/mac.sh
-g1=$(mac_domid g1)
-g2=$(mac_domid g2)
-b=$(mac_domid b)
-xl dmesg >/tmp/xl-dmesg.txt
-G=system_u:system_r:argo_guest_t
-B=system_u:system_r:argo_backend_t
-# avc PERM SRC-TYPE SRC TGT-TYPE TGT [WHY]: a denial of PERM from domain
-# SRC to domain TGT, with their labels, is in the log
-avc() {
-	grep -q "avc:  denied  { $1 } for source=d$3 target=d$5 scontext=system_u:system_r:$2 tcontext=system_u:system_r:$4 tclass=argo" /tmp/xl-dmesg.txt
-	tap_ok $? "$1 d$3 -> d$5${6:+ ($6)}"
-}
-G=argo_guest_t
-B=argo_backend_t
-avc register_single_source $G "$g1" $G "$g2" "guest to guest, argo ping and virtio-argo"
-avc register_single_source $G "$g2" $G "$g1"
-avc send $G "$g1" $G "$g2" "argo send -A, argo query, vsock connect"
-avc send $G "$g2" $G "$g1"
-avc send $G "$g1" $B "$b" "after the policy change"
-avc send $B "$b" $G "$g1" "after the policy change, b's end of the vsock connection"
-grep -q "argo: XSM REJECTED $g1 -> $g2" /tmp/xl-dmesg.txt
-tap_ok $? "Argo's own line: XSM REJECTED $g1 -> $g2"
-n=$(grep -c "avc:  denied .* tclass=argo" /tmp/xl-dmesg.txt)
-tap_diag "$n Argo AVC denials in all; the first ones:"
-grep "avc:  denied .* tclass=argo" /tmp/xl-dmesg.txt | head -n 5 | sed 's/^/# /'
-# no denial between domains the example policy lets talk: none of dom0's
-# own, and none of g2 with b
-tap_is "$(grep "avc:  denied .* tclass=argo" /tmp/xl-dmesg.txt | grep -c "source=d0 \|target=d0 ")" 0 "no Argo denial involving dom0"
-tap_is "$(grep "avc:  denied .* tclass=argo" /tmp/xl-dmesg.txt | grep -c "source=d$g2 target=d$b \|source=d$b target=d$g2 ")" 0 "no Argo denial between g2 and b"
+xl dmesg | grep "avc:  denied .* tclass=argo" >/tmp/avc-argo.txt
+n=$(wc -l </tmp/avc-argo.txt)
+tap_ok $([ "$n" -gt 0 ]; echo $?) "xl dmesg holds the MAC tests' Argo denials ($n)"
+tap_is "$(grep -c -E 'source=d0 |target=d0 ' /tmp/avc-argo.txt)" 0 "none involves dom0"
+# every denial is between two guests, a guest and the driver domain (the
+# policy change) or of the isolated domain's enable
+tap_is "$(grep -v -E 'scontext=system_u:system_r:argo_guest_t tcontext=system_u:system_r:argo_(guest|backend)_t|scontext=system_u:system_r:argo_backend_t tcontext=system_u:system_r:argo_guest_t|\{ enable \} .*scontext=system_u:system_r:argo_isolated_t' /tmp/avc-argo.txt | sed 's/^/# /')" "" \
+	"every one is between types the policy keeps apart"
 tap_done
