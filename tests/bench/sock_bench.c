@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * sock_bench: stream throughput and round-trip latency of AF_VSOCK
- * (argo-vsock) beside TCP (Xen's netfront/netback) between the same two
- * domains, in the same run.
+ * sock_bench: stream throughput and round-trip latency of two paths
+ * between the same two domains, in the same run: AF_VSOCK (argo-vsock)
+ * beside TCP over Xen's netfront/netback, or TCP over virtio-argo's
+ * virtio-net beside TCP over netfront.
  *
  *   sock_bench server PORT
  *	serve both: AF_VSOCK and TCP, on PORT each, for ever
- *   sock_bench client CID IPV4 PORT SECONDS ROUNDS
- *	measure both against a server at CID and at IPV4, ROUNDS times
- *	each, alternating, and print the best of each with the ratio
+ *   sock_bench client A B PORT SECONDS ROUNDS [NAME-A NAME-B]
+ *	measure both paths to a server, A and B each a vsock CID (a number)
+ *	or an IPv4 address (TCP), ROUNDS times each, alternating, and print
+ *	the best of each with the ratio of A to B.  The names head the
+ *	columns (default "argo-vsock" and "TCP netfront").
  *
  * A connection starts with one byte: 'T' (throughput: the client writes
  * 64 KiB buffers for SECONDS, shuts down writing, and the server answers
@@ -180,8 +183,9 @@ static double latency(int fd, double secs)
 int main(int argc, char **argv)
 {
 	double best[2][2] = { { 0, 1e12 }, { 0, 1e12 } }, secs, v;
-	int fam[2] = { AF_VSOCK, AF_INET }, r, i, rounds, fd;
-	unsigned int cid, port;
+	const char *name[2] = { "argo-vsock", "TCP netfront" };
+	unsigned int cid[2] = { 0, 0 }, port;
+	int fam[2], r, i, rounds, fd;
 
 	if (argc == 3 && !strcmp(argv[1], "server")) {
 		port = strtoul(argv[2], NULL, 0);
@@ -189,35 +193,44 @@ int main(int argc, char **argv)
 			serve(AF_VSOCK, port);
 		serve(AF_INET, port);
 	}
-	if (argc != 7 || strcmp(argv[1], "client")) {
-		fprintf(stderr, "usage: sock_bench server PORT | client CID IPV4 PORT SECONDS ROUNDS\n");
+	if ((argc != 7 && argc != 9) || strcmp(argv[1], "client")) {
+		fprintf(stderr, "usage: sock_bench server PORT | client A B PORT SECONDS ROUNDS [NAME-A NAME-B]\n"
+			"       (A, B: a vsock CID or an IPv4 address)\n");
 		return 2;
 	}
-	cid = strtoul(argv[2], NULL, 0);
+	for (i = 0; i < 2; i++) {
+		/* an address with a dot is TCP's, a plain number a CID */
+		fam[i] = strchr(argv[2 + i], '.') ? AF_INET : AF_VSOCK;
+		if (fam[i] == AF_VSOCK)
+			cid[i] = strtoul(argv[2 + i], NULL, 0);
+		if (argc == 9)
+			name[i] = argv[7 + i];
+	}
 	port = strtoul(argv[4], NULL, 0);
 	secs = atof(argv[5]);
 	rounds = atoi(argv[6]);
 	for (r = 0; r < rounds; r++) {
 		for (i = 0; i < 2; i++) {
-			fd = dial(fam[i], cid, argv[3], port);
+			fd = dial(fam[i], cid[i], argv[2 + i], port);
 			v = throughput(fd, secs);
 			close(fd);
 			if (v > best[i][0])
 				best[i][0] = v;
-			fd = dial(fam[i], cid, argv[3], port);
+			fd = dial(fam[i], cid[i], argv[2 + i], port);
 			v = latency(fd, secs);
 			close(fd);
 			if (v < best[i][1])
 				best[i][1] = v;
 		}
 	}
-	printf("| best of %d x %.0f s, dom0 <-> domU | argo-vsock | TCP netfront | ratio |\n",
-	       rounds, secs);
+	printf("| best of %d x %.0f s | %s | %s | ratio |\n", rounds, secs,
+	       name[0], name[1]);
 	printf("|---|---:|---:|---:|\n");
 	printf("| stream throughput, 64 KiB writes (MiB/s) | %.1f | %.1f | %.2f |\n",
 	       best[0][0], best[1][0], best[0][0] / best[1][0]);
 	printf("| round trip, 64-byte messages (us) | %.0f | %.0f | %.2f |\n",
 	       best[0][1], best[1][1], best[1][1] / best[0][1]);
-	printf("(ratio > 1: argo-vsock is better; for round trips the ratio is TCP time / vsock time)\n");
+	printf("(ratio > 1: %s is better; for round trips the ratio is %s's time / %s's)\n",
+	       name[0], name[1], name[0]);
 	return 0;
 }

@@ -9,8 +9,11 @@
 # Each runs an agent, a shell served over AF_VSOCK port 5300: the dom0 <->
 # domain edges stay allowed by both policies the tests load, so dom0 can
 # always reach the agents.
+#
+# The driver-domain tests (phase "driver", 93-95) drive their domains the
+# same way, with MAC=/tmp/drv set before this file is sourced.
 
-MAC=/tmp/mac
+MAC=${MAC:-/tmp/mac}
 MAC_AGENT=5300
 MAC_DOMAINS="dom0 g1 g2 b"
 

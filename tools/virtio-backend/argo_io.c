@@ -24,6 +24,14 @@
  * domain that does not exist (ESRCH), and a backend usually starts before
  * its guests: such an endpoint stays unbound and its bind is retried
  * every second until the domain appears.
+ *
+ * A guest that is gone.  Argo tells nobody when a domain dies or closes
+ * its ring, and a guest we have nothing to send to would never find out
+ * by a failed send: its devices (a TAP interface, an open image) would
+ * live on.  So every ALIVE_MS the ring of each guest is looked up
+ * (argo_query, Xen's notify); a guest whose ring is missing at two looks
+ * in a row (its domain destroyed, or its transport unloaded) is dropped,
+ * as is one the hypervisor no longer lets us reach.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -40,6 +48,8 @@
 #define RETRY_MS		10
 /* Retry interval of a bind to a partner domain that does not exist yet. */
 #define BIND_RETRY_MS		1000
+/* How often the guests' rings are looked up (see "A guest that is gone"). */
+#define ALIVE_MS		2000
 /* Messages read per endpoint per loop round, so endpoints take turns. */
 #define RX_BURST		64
 
@@ -66,6 +76,7 @@ struct argo_io {
 	struct endpoint *eps;
 	unsigned int neps;
 	uint8_t *rxbuf;
+	uint64_t alive_at;	/* next look at the guests' rings */
 	struct ratelimit rl;
 };
 
@@ -325,6 +336,8 @@ int argo_io_timeout(struct argo_io *io)
 	uint64_t now = vb_now_ms(), next = 0;
 	unsigned int i;
 
+	if (!list_empty(&io->be->guests))
+		next = io->alive_at;
 	for (i = 0; i < io->neps; i++) {
 		const struct endpoint *ep = &io->eps[i];
 
@@ -338,11 +351,51 @@ int argo_io_timeout(struct argo_io *io)
 	return next <= now ? 0 : (int)(next - now);
 }
 
-/* Due timers: guests to retry, rings to bind. */
+/*
+ * Look up each guest's ring; drop the guests that are gone.  @g->missing
+ * counts the looks in a row that found no ring.
+ */
+static void check_guests(struct argo_io *io)
+{
+	struct list_node *n, *t;
+
+	list_for_each_safe(n, t, &io->be->guests) {
+		struct guest *g = list_entry(n, struct guest, link);
+		struct endpoint *ep = g->tctx;
+		uint32_t max_msg;
+		int room, r;
+
+		if (!ep)
+			continue;
+		r = argo_query(ep->fd, g->domid, g->port, 0, &room, &max_msg);
+		if (r > 0) {
+			g->missing = 0;
+		} else if (r == 0 || errno == ESRCH) {
+			if (++g->missing >= 2)
+				guest_drop(g, r ? "its domain is gone" :
+					   "its ring is gone: domain destroyed or transport unloaded");
+		} else if (errno == EPERM || errno == EACCES) {
+			char why[64];
+
+			snprintf(why, sizeof(why), "query: %s", strerror(errno));
+			guest_drop(g, why);
+		} else if (ratelimit_ok(&io->rl)) {
+			vb_log("guest %u: query: %s", g->domid, strerror(errno));
+		}
+	}
+}
+
+/* Due timers: guests to retry, rings to bind, guests to look up. */
 void argo_io_tick(struct argo_io *io)
 {
 	uint64_t now = vb_now_ms();
 	unsigned int i;
+
+	if (!io->alive_at || io->alive_at <= now) {
+		if (io->alive_at)
+			check_guests(io);
+		io->alive_at = now + ALIVE_MS;
+	}
 
 	for (i = 0; i < io->neps; i++) {
 		struct endpoint *ep = &io->eps[i];

@@ -3,7 +3,7 @@
  * argo-virtio-backend: the types every part of the backend shares.
  *
  *   backend   the program: its devices, its guests, its transport
- *   device    one --blk/--console/--rng option: the host resource
+ *   device    one --blk/--console/--net/--rng option: the host resource
  *   guest     one domain that talks to us, keyed by its domid
  *   devinst   one device as one guest sees it: status, features, queues
  *   chain     one available chain of one queue, from its FIRST fragment
@@ -176,6 +176,7 @@ void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
  * @inst: its instance of each device offered to it, by dev_num
  * @deferred: complete chains waiting for @out to drain (FIFO)
  * @held: chain bytes we hold for it (see VB_GUEST_BUDGET)
+ * @missing: looks in a row that found its ring missing (argo_io.c)
  * @rl: rate limit of its error lines
  */
 struct guest {
@@ -190,6 +191,7 @@ struct guest {
 	struct devinst *inst[VA_MAX_DEVICES + 1];
 	struct list_node deferred;
 	size_t held;
+	unsigned int missing;
 	struct ratelimit rl;
 };
 
@@ -210,7 +212,7 @@ void control_dispatch(struct devinst *di, const struct va_rec *r);
 
 /**
  * struct dev_ops - what a device model provides
- * @kind: "blk", "console", "rng"
+ * @kind: "blk", "console", "net", "rng"
  * @device_id: virtio device id
  * @nqueues: its virtqueues
  * @config_size: bytes of its config space (<= VA_CONFIG_MAX)
@@ -219,7 +221,13 @@ void control_dispatch(struct devinst *di, const struct va_rec *r);
  * @features: its device-specific feature bits (the transport bits are
  *	added by device.c)
  * @config: fill @cfg with the config space (little-endian)
+ * @inst_config: instead of @config, for a config space that differs from
+ *	guest to guest (net: the MAC and the link status of its own TAP)
  * @inst_init: allocate the per-guest state (devinst.priv)
+ * @inst_status: the driver changed the status of @di to a value other
+ *	than 0 (a reset goes to @inst_reset); @old is what it was.  Called
+ *	before the reply, so a devinst_fail() here shows in it.  For devices
+ *	whose host side follows the driver (net: offloads at DRIVER_OK)
  * @inst_reset: forget the per-guest state after a reset; the instance's
  *	chains are already gone
  * @inst_free: free the per-guest state (chains already gone)
@@ -236,7 +244,9 @@ struct dev_ops {
 	int (*start)(struct device *d, char *err, size_t errlen);
 	uint64_t (*features)(const struct device *d);
 	void (*config)(const struct device *d, uint8_t *cfg);
+	void (*inst_config)(const struct devinst *di, uint8_t *cfg);
 	int (*inst_init)(struct devinst *di);
+	void (*inst_status)(struct devinst *di, uint32_t old);
 	void (*inst_reset)(struct devinst *di);
 	void (*inst_free)(struct devinst *di);
 	void (*chain)(struct devinst *di, struct chain *c);
@@ -336,6 +346,7 @@ void chain_run_deferred(struct guest *g);
 
 struct device *blk_parse(const char *arg, char *err, size_t errlen);
 struct device *console_parse(const char *arg, char *err, size_t errlen);
+struct device *net_parse(const char *arg, char *err, size_t errlen);
 struct device *rng_parse(const char *arg, char *err, size_t errlen);
 void device_describe(const struct device *d, char *buf, size_t len);
 int device_start(struct device *d, char *err, size_t errlen);

@@ -129,7 +129,9 @@ static void get_config(struct devinst *di, const struct va_rec *r)
 		return;
 	}
 	memset(cfg, 0, sizeof(cfg));
-	if (di->dev->ops->config)
+	if (di->dev->ops->inst_config)
+		di->dev->ops->inst_config(di, cfg);
+	else if (di->dev->ops->config)
 		di->dev->ops->config(di->dev, cfg);
 	put_le32(p + offsetof(struct va_config, generation), di->generation);
 	put_le32(p + offsetof(struct va_config, offset), offset);
@@ -217,6 +219,9 @@ static void set_status(struct devinst *di, const struct va_rec *r)
 	di->status = want | (di->status & VIRTIO_CONFIG_S_NEEDS_RESET);
 	vb_debug("guest %u: device %u: status %#x", di->g->domid,
 		 di->dev->dev_num, di->status);
+	/* the model may act on it (and fail the device) before we answer */
+	if (di->dev->ops->inst_status && want != cur)
+		di->dev->ops->inst_status(di, cur);
 	reply_status(di, r);
 }
 

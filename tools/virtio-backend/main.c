@@ -5,7 +5,8 @@
  * Guests running virtio-argo.ko send the bytes of their virtqueue chains
  * in Argo messages to port 0x76690001 of this domain; this program
  * implements the devices (virtio-blk on an image, virtio-console,
- * virtio-rng) and sends back what the devices write.  The protocol is
+ * virtio-net on a TAP interface, virtio-rng) and sends back what the
+ * devices write.  The protocol is
  * docs/virtio-argo-protocol.md.  This file: options, setup, shutdown.
  *
  * Where the protocol leaves a choice open, this backend does as follows.
@@ -38,7 +39,8 @@
  *  - Config: offset + size within config_size and size <= 256, else
  *    EINVAL.  No field is writable: an in-range SET_CONFIG is accepted and
  *    ignored (its generation is not checked).  The generation starts at 0
- *    and grows when the device sets DEVICE_NEEDS_RESET.
+ *    and grows when the device sets DEVICE_NEEDS_RESET, and when a net
+ *    device's link status changes.
  *  - Queues: every queue offers max_size 256.  GET_VQUEUE of a queue that
  *    does not exist answers max_size 0 (as virtio-mmio's QueueNumMax),
  *    SET_VQUEUE and RESET_VQUEUE of one are EINVAL.  SET_VQUEUE needs a
@@ -108,6 +110,27 @@
  *    and are attached to one guest at a time (see console.c).  Output
  *    with nowhere to go is discarded; input is never dropped.
  *  - rng: each buffer is filled completely.
+ *  - net: one TAP per guest (tap=NAME, "%d" the domid), opened when the
+ *    guest connects and closed when it goes; a device offered to more
+ *    than one guest needs "%d" in NAME and gets per-guest MACs (the last
+ *    two bytes the domid).  A TAP (or bridge=) that fails makes that
+ *    guest's instance DEVICE_NEEDS_RESET; it is tried again when the
+ *    driver restarts the device after a reset, as is a TAP deleted under
+ *    us (until then: link down, transmitted frames dropped).  Features
+ *    MAC, STATUS, MRG_RXBUF, CSUM, GUEST_CSUM, HOST_TSO4/6, GUEST_TSO4/6
+ *    (and MTU with mtu=); one queue pair, no control queue.  Config
+ *    status is LINK_UP while the TAP is up and running, followed through
+ *    netlink.  Offloads (TUNSETOFFLOAD) follow the driver's features from
+ *    DRIVER_OK on, none before.  Receive buffers are held until a frame
+ *    comes; the TAP is read only while we hold some (and the guest's
+ *    output is below 1 MiB), so frames wait in the kernel, not here.
+ *    Without MRG_RXBUF a frame larger than the first buffer is dropped;
+ *    with it, a frame needing more buffers than we hold waits for them
+ *    (dropped only if the queue's size could never hold it).  A receive
+ *    buffer under 12 bytes is a driver error (DEVICE_NEEDS_RESET).
+ *    Transmit chains under 12 + 14 bytes or over 12 bytes + 64 KiB + 18,
+ *    or whose header asks an offload not negotiated, are dropped and
+ *    completed (counted, rate-limited line); used length is always 0.
  *
  * Other limits: 64 devices; --ring-size from 128 KiB to 16 MiB.
  */
@@ -152,6 +175,15 @@ static const char usage_text[] =
 "        hvc makes it the guest's hvc console (/dev/hvcN) instead; the\n"
 "        guest's virtio_console then busy-waits with interrupts off for\n"
 "        every write, which can hang a guest using virtio-argo.\n"
+"  --net tap=NAME[,mac=MAC][,bridge=BR][,mtu=N][,guest=DOMID]\n"
+"        virtio-net on a TAP interface per guest, created (or attached to,\n"
+"        if it is a persistent TAP) when the guest connects and closed when\n"
+"        it goes; %d in NAME is the guest's domid (needed unless one guest=\n"
+"        is given).  mac: the guest's address (default 02:41:52:47:00:00;\n"
+"        offered to several guests, the last two bytes are the domid);\n"
+"        bridge: add the TAP to that existing bridge; mtu: the MTU of the\n"
+"        TAP, offered to the guest.  The TAP is brought up; its link state\n"
+"        is the guest's carrier.  Needs CAP_NET_ADMIN\n"
 "  --rng[,guest=DOMID]\n"
 "        virtio-rng, from the kernel's random source\n"
 "  guest=DOMID (repeatable) offers the device to those domains only.\n"
@@ -170,7 +202,7 @@ static const char usage_text[] =
 "plugs back the lowest-numbered unplugged one (EVENT_DEVICE READY).\n"
 "Logs go to stderr.  SIGINT or SIGTERM stops the backend (exit status 0);\n"
 "bad usage exits with 2, other failures with 1.  Needs read-write access\n"
-"to /dev/argo and to the images, nothing else.\n";
+"to /dev/argo and to the images, and CAP_NET_ADMIN for --net; nothing else.\n";
 
 static volatile sig_atomic_t stop, hotplug;
 
@@ -295,6 +327,9 @@ static void parse_args(int argc, char **argv, struct backend *be,
 		} else if (opt_value(argc, argv, &i, "--console", &val)) {
 			add_device(be, console_parse(val, err, sizeof(err)),
 				   "--console", err);
+		} else if (opt_value(argc, argv, &i, "--net", &val)) {
+			add_device(be, net_parse(val, err, sizeof(err)), "--net",
+				   err);
 		} else if (!strcmp(a, "--rng")) {
 			add_device(be, rng_parse(NULL, err, sizeof(err)),
 				   "--rng", err);
@@ -317,7 +352,7 @@ static void parse_args(int argc, char **argv, struct backend *be,
 		}
 	}
 	if (!be->ndev)
-		usage_error("no device: give at least one --blk, --console or --rng");
+		usage_error("no device: give at least one --blk, --console, --net or --rng");
 }
 
 struct run_ctx {

@@ -7,19 +7,30 @@
  * transport applies (docs/virtio-argo-protocol.md section 6), and
  * inspected.  Output is TAP; the exit status is non-zero on any failure.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <linux/ethtool.h>
+#include <linux/if_packet.h>
+#include <linux/if_tun.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sockios.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_console.h>
 #include <linux/virtio_ids.h>
+#include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 
 #include "backend.h"
@@ -37,6 +48,17 @@
 #define DEV_ONLY99	5
 #define DEV_UNIX	6	/* console on a unix socket, guest 1 only */
 #define DEV_PORT	7	/* echo console as a generic MULTIPORT port */
+/* test_net() adds these, in a network namespace of its own */
+#define DEV_NET		8	/* tap vt%d, mtu 1400, every guest */
+#define DEV_NET_NOBR	9	/* tap vb%d on a bridge that does not exist */
+#define DEV_NET_BR	10	/* tap vm0, a fixed MAC, on bridge tbr0 */
+#define DEV_NET_PERS	11	/* persistent tap vp0, made by the test */
+#define DEV_NET_JUMBO	12	/* tap vj%d, mtu 9000 */
+#define NDOM		20	/* guests of the net test */
+#define NDOM_NOBR	21
+#define NDOM_BR		22
+#define NDOM_PERS	23
+#define NDOM_JUMBO	24
 
 static struct backend be;
 static int testno, failures;
@@ -539,6 +561,36 @@ static void test_options(void)
 		{ "console", "echo,bogus" },
 		{ "rng", "guest=1,ro" },
 		{ "rng", "" },
+		{ "net", "" },
+		{ "net", "mac=02:00:00:00:00:01,guest=1" },
+		{ "net", "tap" },
+		{ "net", "tap=" },
+		{ "net", "tap=vnet" },
+		{ "net", "tap=vnet,guest=1,guest=2" },
+		{ "net", "tap=vn%s" },
+		{ "net", "tap=vn%d%d" },
+		{ "net", "tap=vn%d%" },
+		{ "net", "tap=a/b%d" },
+		{ "net", "tap=averyverylong%d" },
+		{ "net", "tap=abcdefghijklmnop,guest=1" },
+		{ "net", "tap=vn%d,mac=01:00:5e:00:00:01" },
+		{ "net", "tap=vn%d,mac=02:00:00:00:00" },
+		{ "net", "tap=vn%d,mac=02:00:00:00:00:0g" },
+		{ "net", "tap=vn%d,mac=02-00-00-00-00-01" },
+		{ "net", "tap=vn%d,mac=00:00:00:00:00:00" },
+		{ "net", "tap=vn%d,mtu=67" },
+		{ "net", "tap=vn%d,mtu=65536" },
+		{ "net", "tap=vn%d,mtu=9k" },
+		{ "net", "tap=vn%d,bridge=" },
+		{ "net", "tap=vn%d,bridge=abcdefghijklmnop" },
+		{ "net", "tap=vn%d,bogus=1" },
+	};
+	static const char *const good_net[] = {
+		"tap=vnet%d",
+		"tap=vnet0,guest=5",
+		"tap=vnet%d,guest=5",
+		"tap=abcdefghij%d,guest=32751",
+		"tap=x%d,mac=52:54:00:AB:cd:01,bridge=br0,mtu=9000,guest=1,guest=2",
 	};
 	char err[256];
 	unsigned int i, bad_ok = 0;
@@ -552,6 +604,8 @@ static void test_options(void)
 			d = blk_parse(v, err, sizeof(err));
 		else if (!strcmp(k, "console"))
 			d = console_parse(v, err, sizeof(err));
+		else if (!strcmp(k, "net"))
+			d = net_parse(v, err, sizeof(err));
 		else
 			d = rng_parse(v, err, sizeof(err));
 		if (!d && err[0])
@@ -567,6 +621,20 @@ static void test_options(void)
 	ok(bad_ok == ARRAY_SIZE(bad_opts),
 	   "bad device options are refused with a message (%u/%zu)", bad_ok,
 	   ARRAY_SIZE(bad_opts));
+
+	for (i = 0, bad_ok = 0; i < ARRAY_SIZE(good_net); i++) {
+		struct device *d = net_parse(good_net[i], err, sizeof(err));
+
+		if (d) {
+			bad_ok++;
+			d->ops->destroy(d);
+			free(d);
+		} else {
+			printf("# refused --net %s: %s\n", good_net[i], err);
+		}
+	}
+	ok(bad_ok == ARRAY_SIZE(good_net), "good --net options are accepted (%u/%zu)",
+	   bad_ok, ARRAY_SIZE(good_net));
 }
 
 static void test_discovery(void)
@@ -1322,6 +1390,860 @@ static void test_transport(void)
 	   "a guest talking from a new port starts afresh");
 }
 
+/* ---- virtio-net, on TAPs in a network namespace of our own ---- */
+
+#define ETH_P_TEST	0x88B5	/* IEEE local experimental EtherType */
+#define NET_HDR		12U	/* struct virtio_net_hdr_v1 */
+#define F(bit)		(1ULL << (bit))
+
+static void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void skip(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d - virtio-net # SKIP ", ++testno);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return;
+	if (write(fd, text, strlen(text)) < 0)
+		printf("# %s: %s\n", path, strerror(errno));
+	close(fd);
+}
+
+static int if_ioctl(const char *name, unsigned long req, struct ifreq *ifr)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), r;
+
+	if (s < 0)
+		return -1;
+	snprintf(ifr->ifr_name, sizeof(ifr->ifr_name), "%s", name);
+	r = ioctl(s, req, ifr);
+	close(s);
+	return r;
+}
+
+static short if_get_flags(const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	return if_ioctl(name, SIOCGIFFLAGS, &ifr) ? -1 : ifr.ifr_flags;
+}
+
+static int if_set_up(const char *name, bool up)
+{
+	struct ifreq ifr;
+	short fl = if_get_flags(name);
+
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = up ? fl | IFF_UP : fl & ~IFF_UP;
+	return fl == -1 ? -1 : if_ioctl(name, SIOCSIFFLAGS, &ifr);
+}
+
+static int if_mtu(const char *name)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	return if_ioctl(name, SIOCGIFMTU, &ifr) ? -1 : ifr.ifr_mtu;
+}
+
+/* ETHTOOL_GTXCSUM, ETHTOOL_GTSO: is that offload on? (-1: error) */
+static int if_offload(const char *name, uint32_t cmd)
+{
+	struct ethtool_value ev = { .cmd = cmd };
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_data = (void *)&ev;
+	return if_ioctl(name, SIOCETHTOOL, &ifr) ? -1 : (int)ev.data;
+}
+
+/* A packet socket on @name for our EtherType (what enters the interface). */
+static int pkt_open(const char *name)
+{
+	struct sockaddr_ll a;
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_TEST));
+
+	memset(&a, 0, sizeof(a));
+	a.sll_family = AF_PACKET;
+	a.sll_protocol = htons(ETH_P_TEST);
+	a.sll_ifindex = if_nametoindex(name);
+	if (fd >= 0 && (!a.sll_ifindex || bind(fd, (struct sockaddr *)&a,
+						sizeof(a)))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Send @frame out of @name: the TAP hands it to the backend. */
+static bool pkt_send(int fd, const char *name, const uint8_t *frame,
+		     uint32_t len)
+{
+	struct sockaddr_ll a;
+
+	memset(&a, 0, sizeof(a));
+	a.sll_family = AF_PACKET;
+	a.sll_protocol = htons(ETH_P_TEST);
+	a.sll_ifindex = if_nametoindex(name);
+	a.sll_halen = ETH_ALEN;
+	memcpy(a.sll_addr, frame, ETH_ALEN);
+	return sendto(fd, frame, len, 0, (struct sockaddr *)&a, sizeof(a)) ==
+	       (ssize_t)len;
+}
+
+/* Receive one frame within ~2 s of loop rounds; its length or -1. */
+static ssize_t pkt_recv(int fd, uint8_t *buf, size_t len)
+{
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		ssize_t n = recv(fd, buf, len, MSG_DONTWAIT);
+
+		if (n >= 0)
+			return n;
+		run_loop(1);
+	}
+	return -1;
+}
+
+/* An Ethernet frame of @len bytes: @dst, @src, ETH_P_TEST, a pattern. */
+static void make_frame(uint8_t *f, uint32_t len, const uint8_t *dst,
+		       const uint8_t *src, unsigned int seed)
+{
+	memcpy(f, dst, ETH_ALEN);
+	memcpy(f + ETH_ALEN, src, ETH_ALEN);
+	f[12] = ETH_P_TEST >> 8;
+	f[13] = ETH_P_TEST & 0xFF;
+	fill_pattern(f + 14, len - 14, seed);
+}
+
+static const uint8_t bcast[ETH_ALEN] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+static const uint8_t host_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 0x99 };
+
+/* Wait for the USED_CHAIN of (dev, vq, id) without clearing captures. */
+static uint8_t *wait_used(uint16_t dom, uint16_t dev, uint16_t vq,
+			  uint16_t id, uint32_t in_len, uint32_t *len)
+{
+	int i;
+
+	for (i = 0; i < 400; i++) {
+		uint8_t *r = get_used(dom, dev, vq, id, in_len, len);
+
+		if (r)
+			return r;
+		run_loop(1);
+	}
+	return NULL;
+}
+
+static bool any_used(uint16_t dom, uint16_t dev, uint16_t vq)
+{
+	size_t i;
+
+	for (i = 0; i < nrecs; i++)
+		if (recs[i].domid == dom && !recs[i].r.type &&
+		    recs[i].r.msg_id == VA_USED_CHAIN &&
+		    recs[i].r.dev_num == dev && get_le16(recs[i].r.payload) == vq)
+			return true;
+	return false;
+}
+
+static unsigned int count_events(uint16_t dom, uint16_t dev)
+{
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < nrecs; i++)
+		n += recs[i].domid == dom && !recs[i].r.type &&
+		     recs[i].r.msg_id == VA_EVENT_CONFIG &&
+		     recs[i].r.dev_num == dev;
+	return n;
+}
+
+/* The whole config space of a net device, and its generation. */
+static bool net_config(uint16_t dom, uint16_t dev, uint8_t *cfg,
+		       uint32_t *gen)
+{
+	const uint32_t size = sizeof(struct virtio_net_config);
+	const struct orec *o;
+	uint8_t p[8];
+
+	put_le32(p, 0);
+	put_le32(p + 4, size);
+	o = request(dom, 0, VA_GET_CONFIG, dev, p, 8);
+	if (!is_ok(o, 12 + size))
+		return false;
+	if (gen)
+		*gen = get_le32(o->r.payload);
+	memcpy(cfg, o->r.payload + 12, size);
+	return true;
+}
+
+/* The driver's start: ACKNOWLEDGE|DRIVER, @features, FEATURES_OK, DRIVER_OK. */
+static uint32_t net_driver_start(uint16_t dom, uint16_t dev, uint64_t features)
+{
+	uint8_t p[16];
+
+	set_status(dom, dev, 0);
+	set_status(dom, dev, 3);
+	put_le32(p, 0);
+	put_le32(p + 4, 2);
+	put_le32(p + 8, (uint32_t)features);
+	put_le32(p + 12, (uint32_t)(features >> 32));
+	request(dom, 0, VA_SET_DRIVER_FEATURES, dev, p, 16);
+	set_status(dom, dev, 0xB);
+	return get_le32(set_status(dom, dev, 0xF)->r.payload);
+}
+
+/* A transmit chain: a header (gso, flags) and @frame. */
+static void net_tx(uint16_t dom, uint16_t dev, uint16_t id, uint8_t flags,
+		   uint8_t gso, const uint8_t *frame, uint32_t len)
+{
+	uint8_t *c = calloc(1, NET_HDR + len);
+
+	c[0] = flags;
+	c[1] = gso;
+	if (gso)
+		put_le16(c + 4, 1400);
+	memcpy(c + NET_HDR, frame, len);
+	send_chain(dom, dev, 1, id, c, NET_HDR + len, 0);
+	free(c);
+}
+
+static bool hdr_is(const uint8_t *r, uint16_t num_buffers)
+{
+	static const uint8_t zero[10];
+
+	return !memcmp(r, zero, 10) && get_le16(r + 10) == num_buffers;
+}
+
+/* Guest @dom's link on device @dev, through a connect (PING). */
+static void net_connect(uint16_t dom)
+{
+	uint8_t p[8] = { 0 };
+
+	request(dom, VA_TYPE_BUS, VA_BUS_PING, 0, p, 8);
+}
+
+static void test_net_device(void)
+{
+	const uint64_t feats = F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MAC) |
+			       F(VIRTIO_NET_F_STATUS) |
+			       F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_NET_F_CSUM) |
+			       F(VIRTIO_NET_F_GUEST_CSUM) |
+			       F(VIRTIO_NET_F_GUEST_TSO4) | F(VIRTIO_NET_F_MTU);
+	const uint32_t w0 = F(VIRTIO_NET_F_CSUM) | F(VIRTIO_NET_F_GUEST_CSUM) |
+			    F(VIRTIO_NET_F_MTU) | F(VIRTIO_NET_F_MAC) |
+			    F(VIRTIO_NET_F_GUEST_TSO4) |
+			    F(VIRTIO_NET_F_GUEST_TSO6) |
+			    F(VIRTIO_NET_F_HOST_TSO4) |
+			    F(VIRTIO_NET_F_HOST_TSO6) |
+			    F(VIRTIO_NET_F_MRG_RXBUF) | F(VIRTIO_NET_F_STATUS) |
+			    F(VIRTIO_RING_F_INDIRECT_DESC) |
+			    F(VIRTIO_RING_F_EVENT_IDX);
+	static const uint8_t mac20[ETH_ALEN] = { 0x02, 0x41, 0x52, 0x47, 0x00,
+						 NDOM };
+	uint8_t cfg[64], p[8], frame[1500], got[2048], *r, *r2;
+	const struct orec *o;
+	uint32_t len = 0, len2 = 0;
+	int fd;
+	ssize_t n;
+
+	net_connect(NDOM);
+	ok(if_nametoindex("vt20") && (if_get_flags("vt20") & IFF_UP) &&
+	   if_mtu("vt20") == 1400,
+	   "net: guest 20 connects: tap vt20 is created, up, mtu 1400");
+	o = request(NDOM, 0, VA_GET_DEVICE_INFO, DEV_NET, NULL, 0);
+	ok(is_ok(o, sizeof(struct va_device_info)) &&
+	   get_le32(o->r.payload) == VIRTIO_ID_NET &&
+	   get_le32(o->r.payload + 12) == sizeof(struct virtio_net_config) &&
+	   get_le32(o->r.payload + 16) == 2,
+	   "net: GET_DEVICE_INFO: id 1, config %zu bytes, 2 queues",
+	   sizeof(struct virtio_net_config));
+	put_le32(p, 0);
+	put_le32(p + 4, 2);
+	o = request(NDOM, 0, VA_GET_DEVICE_FEATURES, DEV_NET, p, 8);
+	ok(o && o->r.len == 16 && get_le32(o->r.payload + 8) == w0 &&
+	   get_le32(o->r.payload + 12) == 1,
+	   "net: features %#x:%#x (CSUM, GUEST_CSUM, MTU, MAC, TSO4/6 both ways, MRG_RXBUF, STATUS)",
+	   w0, 1);
+	ok(net_config(NDOM, DEV_NET, cfg, NULL) && !memcmp(cfg, mac20, 6) &&
+	   get_le16(cfg + 6) == VIRTIO_NET_S_LINK_UP && get_le16(cfg + 8) == 1 &&
+	   get_le16(cfg + 10) == 1400,
+	   "net: config: mac 02:41:52:47:00:14 (the domid), LINK_UP, 1 pair, mtu 1400");
+	ok(if_offload("vt20", ETHTOOL_GTXCSUM) == 0 &&
+	   if_offload("vt20", ETHTOOL_GTSO) == 0,
+	   "net: no offload on the TAP before DRIVER_OK");
+	ok(net_driver_start(NDOM, DEV_NET, feats) == 0xF &&
+	   if_offload("vt20", ETHTOOL_GTXCSUM) == 1 &&
+	   if_offload("vt20", ETHTOOL_GTSO) == 1,
+	   "net: DRIVER_OK with GUEST_CSUM and GUEST_TSO4: the TAP's checksum and TSO offloads on");
+
+	/* transmit */
+	fd = pkt_open("vt20");
+	make_frame(frame, 60, bcast, mac20, 1);
+	clear();
+	net_tx(NDOM, DEV_NET, 1, 0, 0, frame, 60);
+	r = get_used(NDOM, DEV_NET, 1, 1, 0, &len);
+	n = pkt_recv(fd, got, sizeof(got));
+	ok(r && len == 0 && n == 60 && !memcmp(got, frame, 60),
+	   "net: a transmit chain completes (used 0) and its 60-byte frame leaves the TAP");
+	free(r);
+
+	/* malformed transmit chains: completed, nothing sent */
+	clear();
+	send_chain(NDOM, DEV_NET, 1, 2, frame, 5, 0);
+	net_tx(NDOM, DEV_NET, 3, 0, 0, frame, 10);
+	net_tx(NDOM, DEV_NET, 4, 0, VIRTIO_NET_HDR_GSO_TCPV6, frame, 60);
+	net_tx(NDOM, DEV_NET, 5, VIRTIO_NET_HDR_F_DATA_VALID, 0, frame, 60);
+	{
+		uint8_t *big = calloc(1, 70000);
+
+		make_frame(big, 70000, bcast, mac20, 2);
+		net_tx(NDOM, DEV_NET, 6, 0, 0, big, 70000);
+		free(big);
+	}
+	make_frame(frame, 64, bcast, mac20, 3);
+	net_tx(NDOM, DEV_NET, 7, 0, 0, frame, 64);
+	{
+		unsigned int id, done = 0;
+
+		for (id = 2; id <= 7; id++) {
+			r = get_used(NDOM, DEV_NET, 1, id, 0, &len);
+			done += r && len == 0;
+			free(r);
+		}
+		n = pkt_recv(fd, got, sizeof(got));
+		ok(done == 6 && n == 64 && !memcmp(got, frame, 64) &&
+		   !devinst_broken(guest_find(&be, NDOM)->inst[DEV_NET]),
+		   "net: 5 malformed transmit chains (5 bytes, short frame, TSO6 not negotiated, DATA_VALID, 70000 bytes) completed and dropped; the next frame is the first out");
+	}
+
+	/* receive: a chain held until a frame comes */
+	clear();
+	send_chain(NDOM, DEV_NET, 0, 0, NULL, 0, 2048);
+	run_loop(2);
+	ok(!any_used(NDOM, DEV_NET, 0), "net: a receive chain is held while no frame comes");
+	make_frame(frame, 100, mac20, host_mac, 4);
+	pkt_send(fd, "vt20", frame, 100);
+	r = wait_used(NDOM, DEV_NET, 0, 0, 2048, &len);
+	ok(r && len == NET_HDR + 100 && hdr_is(r, 1) &&
+	   !memcmp(r + NET_HDR, frame, 100),
+	   "net: a frame sent to the TAP completes it: header (num_buffers 1) and the 100 bytes");
+	free(r);
+
+	/* a frame with no receive chain waits in the TAP */
+	clear();
+	make_frame(frame, 200, mac20, host_mac, 5);
+	pkt_send(fd, "vt20", frame, 200);
+	run_loop(5);
+	send_chain(NDOM, DEV_NET, 0, 1, NULL, 0, 2048);
+	r = wait_used(NDOM, DEV_NET, 0, 1, 2048, &len);
+	ok(r && len == NET_HDR + 200 && hdr_is(r, 1) &&
+	   !memcmp(r + NET_HDR, frame, 200),
+	   "net: a frame arriving with no receive chain is delivered when one comes");
+	free(r);
+
+	/* mergeable: 1412 bytes over two chains of 1024 */
+	clear();
+	send_chain(NDOM, DEV_NET, 0, 2, NULL, 0, 1024);
+	make_frame(frame, 1400, mac20, host_mac, 6);
+	pkt_send(fd, "vt20", frame, 1400);
+	run_loop(5);
+	ok(!any_used(NDOM, DEV_NET, 0),
+	   "net: a 1400-byte frame does not fit one 1024-byte chain: it waits");
+	send_chain(NDOM, DEV_NET, 0, 3, NULL, 0, 1024);
+	r = wait_used(NDOM, DEV_NET, 0, 2, 1024, &len);
+	r2 = get_used(NDOM, DEV_NET, 0, 3, 1024, &len2);
+	ok(r && r2 && len == 1024 && len2 == NET_HDR + 1400 - 1024 &&
+	   hdr_is(r, 2) && !memcmp(r + NET_HDR, frame, 1024 - NET_HDR) &&
+	   !memcmp(r2, frame + 1024 - NET_HDR, len2),
+	   "net: ...a second chain comes: the frame spans both, num_buffers 2");
+	free(r);
+	free(r2);
+
+	/* reset with a frame waiting: dropped, the TAP kept, no offload */
+	clear();
+	send_chain(NDOM, DEV_NET, 0, 4, NULL, 0, 1024);
+	pkt_send(fd, "vt20", frame, 1400);
+	run_loop(5);
+	o = set_status(NDOM, DEV_NET, 0);
+	ok(is_ok(o, 4) && get_le32(o->r.payload) == 0 &&
+	   if_nametoindex("vt20") &&
+	   if_offload("vt20", ETHTOOL_GTXCSUM) == 0,
+	   "net: reset with a frame waiting: the TAP stays, its offloads off");
+	net_driver_start(NDOM, DEV_NET, feats);
+	clear();
+	send_chain(NDOM, DEV_NET, 0, 4, NULL, 0, 2048);
+	make_frame(frame, 80, mac20, host_mac, 7);
+	pkt_send(fd, "vt20", frame, 80);
+	r = wait_used(NDOM, DEV_NET, 0, 4, 2048, &len);
+	ok(r && len == NET_HDR + 80 && !memcmp(r + NET_HDR, frame, 80),
+	   "net: after the reset the device works again");
+	free(r);
+
+	/* RESET_VQUEUE of the receive queue under a waiting frame */
+	clear();
+	send_chain(NDOM, DEV_NET, 0, 5, NULL, 0, 1024);
+	make_frame(frame, 1400, mac20, host_mac, 12);
+	pkt_send(fd, "vt20", frame, 1400);
+	run_loop(5);
+	req32(NDOM, VA_RESET_VQUEUE, DEV_NET, 0, &o);
+	ok(is_ok(o, 0) && !any_used(NDOM, DEV_NET, 0),
+	   "net: RESET_VQUEUE 0 drops the held chain under a waiting frame");
+	clear();
+	send_chain(NDOM, DEV_NET, 0, 6, NULL, 0, 2048);
+	r = wait_used(NDOM, DEV_NET, 0, 6, 2048, &len);
+	ok(r && len == NET_HDR + 1400 && hdr_is(r, 1) &&
+	   !memcmp(r + NET_HDR, frame, 1400),
+	   "net: ...the frame goes to the next chain that comes");
+	free(r);
+	close(fd);
+
+	/* a receive buffer that cannot hold the header */
+	clear();
+	send_chain(NDOM, DEV_NET, 0, 5, NULL, 0, 8);
+	ok(get_status(NDOM, DEV_NET) == (0xF | VIRTIO_CONFIG_S_NEEDS_RESET),
+	   "net: a receive buffer of 8 bytes: DEVICE_NEEDS_RESET");
+	net_driver_start(NDOM, DEV_NET, feats);
+}
+
+/* Without MRG_RXBUF, a frame must fit the first buffer. */
+static void test_net_nomerge(void)
+{
+	static const uint8_t mac21[ETH_ALEN] = { 0x02, 0x41, 0x52, 0x47, 0x00,
+						 NDOM_NOBR };
+	uint8_t frame[256], *r;
+	uint32_t len = 0;
+	int fd;
+
+	ok(net_driver_start(NDOM_NOBR, DEV_NET,
+			    F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MAC)) == 0xF,
+	   "net: guest 21 starts its device without MRG_RXBUF or offloads");
+	fd = pkt_open("vt21");
+	clear();
+	send_chain(NDOM_NOBR, DEV_NET, 0, 0, NULL, 0, 128);
+	make_frame(frame, 200, mac21, host_mac, 8);
+	pkt_send(fd, "vt21", frame, 200);
+	run_loop(5);
+	make_frame(frame, 60, mac21, host_mac, 9);
+	pkt_send(fd, "vt21", frame, 60);
+	r = wait_used(NDOM_NOBR, DEV_NET, 0, 0, 128, &len);
+	ok(r && len == NET_HDR + 60 && hdr_is(r, 1) &&
+	   !memcmp(r + NET_HDR, frame, 60),
+	   "net: a 200-byte frame is dropped for a 128-byte buffer, which takes the next, 60-byte one");
+	free(r);
+	close(fd);
+}
+
+/* An rtnetlink link request (`ip link ...`): did the kernel accept it? */
+struct nl_link_req {
+	struct nlmsghdr nh;
+	struct ifinfomsg ifi;
+	uint8_t attrs[64];
+};
+
+static void nl_attr(struct nl_link_req *req, uint16_t type, const void *data,
+		    uint16_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((uint8_t *)req +
+					       NLMSG_ALIGN(req->nh.nlmsg_len));
+
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	memcpy(RTA_DATA(rta), data, len);
+	req->nh.nlmsg_len = NLMSG_ALIGN(req->nh.nlmsg_len) +
+			    RTA_ALIGN(rta->rta_len);
+}
+
+static bool nl_link(struct nl_link_req *req, uint16_t type, uint16_t flags)
+{
+	struct sockaddr_nl sa;
+	uint8_t buf[1024] __attribute__((aligned(4)));
+	const struct nlmsghdr *nh = (const struct nlmsghdr *)buf;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	bool done = false;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.nl_family = AF_NETLINK;
+	req->nh.nlmsg_type = type;
+	req->nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	req->ifi.ifi_family = AF_UNSPEC;
+	if (fd >= 0 && sendto(fd, req, req->nh.nlmsg_len, 0,
+			      (struct sockaddr *)&sa, sizeof(sa)) ==
+	    (ssize_t)req->nh.nlmsg_len) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+		done = n >= (ssize_t)NLMSG_LENGTH(sizeof(struct nlmsgerr)) &&
+		       nh->nlmsg_type == NLMSG_ERROR &&
+		       !((const struct nlmsgerr *)NLMSG_DATA(nh))->error;
+	}
+	if (fd >= 0)
+		close(fd);
+	return done;
+}
+
+/* `ip link del NAME` */
+static bool if_delete(const char *name)
+{
+	struct nl_link_req req;
+
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
+	req.ifi.ifi_index = if_nametoindex(name);
+	return req.ifi.ifi_index && nl_link(&req, RTM_DELLINK, 0);
+}
+
+/*
+ * The administrator deletes guest 21's TAP: link down; what it sends is
+ * dropped; the driver's reset and restart make a new TAP.
+ */
+static void test_net_deleted(void)
+{
+	uint8_t cfg[64], frame[60], *r;
+	uint32_t len = 0;
+	unsigned int i;
+	bool down;
+
+	clear();
+	ok(if_delete("vt21"), "net: ip link del vt21 (guest 21's TAP)");
+	for (i = 0; i < 400 && !count_events(NDOM_NOBR, DEV_NET); i++)
+		run_loop(1);
+	down = count_events(NDOM_NOBR, DEV_NET) == 1 &&
+	       net_config(NDOM_NOBR, DEV_NET, cfg, NULL) &&
+	       get_le16(cfg + 6) == 0;
+	make_frame(frame, 60, bcast, cfg, 11);
+	clear();
+	net_tx(NDOM_NOBR, DEV_NET, 0, 0, 0, frame, 60);
+	r = get_used(NDOM_NOBR, DEV_NET, 1, 0, 0, &len);
+	ok(down && r && len == 0,
+	   "net: ...EVENT_CONFIG, link down, and a transmitted frame is completed (dropped)");
+	free(r);
+	net_driver_start(NDOM_NOBR, DEV_NET,
+			 F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MAC));
+	ok(if_nametoindex("vt21") && net_config(NDOM_NOBR, DEV_NET, cfg, NULL) &&
+	   get_le16(cfg + 6) == VIRTIO_NET_S_LINK_UP &&
+	   get_status(NDOM_NOBR, DEV_NET) == 0xF,
+	   "net: ...the driver's reset and restart open a new vt21, link up");
+}
+
+/* guest 21's device on a bridge that does not exist */
+static void test_net_nobridge(void)
+{
+	const struct orec *o;
+
+	ok(get_status(NDOM_NOBR, DEV_NET_NOBR) == VIRTIO_CONFIG_S_NEEDS_RESET &&
+	   !if_nametoindex("vb21"),
+	   "net: bridge= a bridge that does not exist: the instance needs reset, its TAP is gone");
+	set_status(NDOM_NOBR, DEV_NET_NOBR, 0);
+	o = set_status(NDOM_NOBR, DEV_NET_NOBR, 1);
+	ok(is_ok(o, 4) && get_le32(o->r.payload) ==
+	   (1 | VIRTIO_CONFIG_S_NEEDS_RESET),
+	   "net: the driver's reset and restart try again, and fail again");
+}
+
+static void test_net_link(void)
+{
+	uint8_t cfg[64];
+	uint32_t gen0 = 0, gen1 = 0, gen2 = 0;
+	unsigned int i;
+	bool down, up;
+
+	net_config(NDOM, DEV_NET, cfg, &gen0);
+	clear();
+	if_set_up("vt20", false);
+	for (i = 0; i < 400 && !count_events(NDOM, DEV_NET); i++)
+		run_loop(1);
+	down = count_events(NDOM, DEV_NET) == 1 &&
+	       net_config(NDOM, DEV_NET, cfg, &gen1) &&
+	       get_le16(cfg + 6) == 0 && gen1 > gen0;
+	ok(down, "net: ip link set vt20 down: EVENT_CONFIG, status without LINK_UP, generation %u -> %u",
+	   gen0, gen1);
+	clear();
+	if_set_up("vt20", true);
+	for (i = 0; i < 400 && !count_events(NDOM, DEV_NET); i++)
+		run_loop(1);
+	up = count_events(NDOM, DEV_NET) == 1 &&
+	     net_config(NDOM, DEV_NET, cfg, &gen2) &&
+	     get_le16(cfg + 6) == VIRTIO_NET_S_LINK_UP && gen2 > gen1;
+	ok(up, "net: ... and up: EVENT_CONFIG, LINK_UP again (generation %u)",
+	   gen2);
+
+	/*
+	 * The link changes after the driver read the config but before
+	 * DRIVER_OK (no event then): DRIVER_OK brings the event.
+	 */
+	set_status(NDOM, DEV_NET, 0);
+	if_set_up("vt20", false);
+	for (i = 0, down = false; i < 400 && !down; i++) {
+		down = net_config(NDOM, DEV_NET, cfg, NULL) &&
+		       get_le16(cfg + 6) == 0;
+		if (!down)
+			run_loop(1);
+	}
+	if_set_up("vt20", true);
+	run_loop(20);
+	clear();
+	net_driver_start(NDOM, DEV_NET,
+			 F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_STATUS));
+	ok(down && count_events(NDOM, DEV_NET) == 1 &&
+	   net_config(NDOM, DEV_NET, cfg, NULL) &&
+	   get_le16(cfg + 6) == VIRTIO_NET_S_LINK_UP,
+	   "net: link up again between the driver's config read and DRIVER_OK: EVENT_CONFIG at DRIVER_OK");
+}
+
+/* guest 22: a fixed MAC, the TAP on bridge tbr0 */
+static void test_net_bridge(bool have_bridge)
+{
+	static const uint8_t mac[ETH_ALEN] = { 0x52, 0x54, 0x00, 0x12, 0x34,
+					       0x56 };
+	uint8_t cfg[64], frame[64], got[128], *r;
+	uint32_t len = 0;
+	ssize_t n;
+	int fd;
+
+	net_connect(NDOM_BR);
+	if (!have_bridge) {
+		printf("ok %d - net: bridge # SKIP no bridge support\n", ++testno);
+		return;
+	}
+	ok(get_status(NDOM_BR, DEV_NET_BR) == 0 &&
+	   net_config(NDOM_BR, DEV_NET_BR, cfg, NULL) && !memcmp(cfg, mac, 6),
+	   "net: a device for one guest: its mac=52:54:00:12:34:56 as given");
+	net_driver_start(NDOM_BR, DEV_NET_BR,
+			 F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF));
+	fd = pkt_open("tbr0");
+	make_frame(frame, 64, bcast, mac, 10);
+	clear();
+	net_tx(NDOM_BR, DEV_NET_BR, 0, 0, 0, frame, 64);
+	r = get_used(NDOM_BR, DEV_NET_BR, 1, 0, 0, &len);
+	n = pkt_recv(fd, got, sizeof(got));
+	ok(r && n == 64 && !memcmp(got, frame, 64),
+	   "net: bridge=tbr0: the guest's frame reaches the bridge");
+	free(r);
+	close(fd);
+}
+
+/* guest 23: the persistent TAP vp0 is attached to, and outlives it */
+static void test_net_persistent(bool made)
+{
+	static const uint8_t mac[ETH_ALEN] = { 0x02, 0x41, 0x52, 0x47, 0, 0 };
+	uint8_t cfg[64];
+	unsigned int i;
+	bool got;
+
+	if (!made) {
+		printf("ok %d - net: persistent tap # SKIP could not make vp0\n",
+		       ++testno);
+		return;
+	}
+	net_connect(NDOM_PERS);
+	/* its carrier comes a moment later (linkwatch), through netlink */
+	for (i = 0, got = false; i < 400 && !got; i++) {
+		got = net_config(NDOM_PERS, DEV_NET_PERS, cfg, NULL) &&
+		      get_le16(cfg + 6) == VIRTIO_NET_S_LINK_UP;
+		if (!got)
+			run_loop(1);
+	}
+	ok(get_status(NDOM_PERS, DEV_NET_PERS) == 0 && got &&
+	   !memcmp(cfg, mac, 6),
+	   "net: guest 23 attaches to the persistent tap vp0 (mac 02:41:52:47:00:00, then link up)");
+}
+
+/* The transport says every guest's ring has room again. */
+static void unblock_all(void)
+{
+	struct list_node *n, *t;
+
+	list_for_each_safe(n, t, &be.guests)
+		list_entry(n, struct guest, link)->blocked = false;
+}
+
+/*
+ * The guest does not read its ring: once its output is over
+ * VB_OUTQ_HIGH the TAP is not read, frames wait in the kernel; when the
+ * output drains, every frame arrives, in order.
+ */
+static void test_net_backpressure(void)
+{
+	static const uint8_t mac24[ETH_ALEN] = { 0x02, 0x41, 0x52, 0x47, 0x00,
+						 NDOM_JUMBO };
+	const unsigned int frames = 200, size = 9000;
+	uint8_t *frame = malloc(size);
+	unsigned int i, id, seen = 0, sent = 0;
+	size_t held1, held2;
+	struct guest *g;
+	bool order = true;
+	int fd;
+
+	net_connect(NDOM_JUMBO);
+	net_driver_start(NDOM_JUMBO, DEV_NET_JUMBO,
+			 F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MRG_RXBUF));
+	g = guest_find(&be, NDOM_JUMBO);
+	fd = pkt_open("vj24");
+	clear();
+	send_result = -EAGAIN;
+	for (id = 0; id < 256; id++)
+		send_chain(NDOM_JUMBO, DEV_NET_JUMBO, 0, id, NULL, 0, 9100);
+	for (i = 0; i < frames; i++) {
+		make_frame(frame, size, mac24, host_mac, 100 + i);
+		put_le32(frame + 14, i);
+		sent += pkt_send(fd, "vj24", frame, size);
+	}
+	run_loop(20);
+	held1 = g->out.bytes;
+	run_loop(20);
+	held2 = g->out.bytes;
+	ok(sent == frames && held1 >= VB_OUTQ_HIGH &&
+	   held1 < VB_OUTQ_HIGH + 2 * (size + 100) && held2 == held1,
+	   "net: guest not reading: the TAP is not read past %u KiB of output (%zu bytes queued)",
+	   VB_OUTQ_HIGH >> 10, held1);
+	send_result = 0;
+	unblock_all();
+	for (i = 0; i < 400 && seen < frames; i++) {
+		size_t k;
+
+		run_loop(1);
+		for (k = 0, seen = 0; k < nrecs; k++) {
+			const struct va_rec *q = &recs[k].r;
+			uint32_t off = get_le32(q->payload + 12);
+
+			if (recs[k].domid != NDOM_JUMBO ||
+			    q->msg_id != VA_USED_CHAIN || off ||
+			    get_le16(q->payload) != 0)
+				continue;
+			/* the first fragment of each: header, then the frame */
+			if (get_le32(q->payload + 20 + NET_HDR + 14) != seen)
+				order = false;
+			seen++;
+		}
+	}
+	ok(seen == frames && order,
+	   "net: ...its output drained: all %u frames arrive, in order (%u)",
+	   frames, seen);
+	close(fd);
+	free(frame);
+}
+
+/* Guests going away close their TAPs; a persistent one stays. */
+static void test_net_free(bool pers)
+{
+	static const uint16_t doms[] = { NDOM, NDOM_NOBR, NDOM_BR, NDOM_PERS,
+					 NDOM_JUMBO };
+	unsigned int i, gone = 0;
+
+	send_result = -ECONNREFUSED;
+	for (i = 0; i < ARRAY_SIZE(doms); i++) {
+		net_connect(doms[i]);
+		gone += !guest_find(&be, doms[i]);
+	}
+	send_result = 0;
+	ok(gone == ARRAY_SIZE(doms) && !if_nametoindex("vt20") &&
+	   !if_nametoindex("vt21") && !if_nametoindex("vt22") &&
+	   !if_nametoindex("vm0") && !if_nametoindex("vj24"),
+	   "net: the guests are gone, and so are their TAPs");
+	if (pers)
+		ok(if_nametoindex("vp0") != 0, "net: ...but for the persistent vp0");
+}
+
+/* A persistent TAP (no VNET_HDR), as `ip tuntap add` makes it. */
+static bool make_persistent(const char *name)
+{
+	struct ifreq ifr;
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	bool ok_ = false;
+
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	if (fd >= 0 && !ioctl(fd, TUNSETIFF, &ifr) &&
+	    !ioctl(fd, TUNSETPERSIST, 1UL))
+		ok_ = true;
+	if (fd >= 0)
+		close(fd);
+	return ok_;
+}
+
+/* `ip link add NAME type bridge; ip link set NAME up` */
+static bool make_bridge(const char *name)
+{
+	struct nl_link_req req, kind;
+
+	memset(&req, 0, sizeof(req));
+	memset(&kind, 0, sizeof(kind));
+	req.nh.nlmsg_len = NLMSG_LENGTH(sizeof(req.ifi));
+	nl_attr(&req, IFLA_IFNAME, name, strlen(name) + 1);
+	/* IFLA_LINKINFO holds IFLA_INFO_KIND: built apart, then nested */
+	kind.nh.nlmsg_len = NLMSG_LENGTH(sizeof(kind.ifi));
+	nl_attr(&kind, IFLA_INFO_KIND, "bridge", 7);
+	nl_attr(&req, IFLA_LINKINFO, kind.attrs,
+		kind.nh.nlmsg_len - NLMSG_LENGTH(sizeof(kind.ifi)));
+	return nl_link(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL) &&
+	       !if_set_up(name, true);
+}
+
+static void test_net(void)
+{
+	static const char *const opts[] = {
+		"tap=vt%d,mtu=1400",
+		"tap=vb%d,bridge=tnobr,guest=21",
+		"tap=vm0,mac=52:54:00:12:34:56,bridge=tbr0,guest=22",
+		"tap=vp0,guest=23",
+		"tap=vj%d,mtu=9000,guest=24",
+	};
+	bool bridge, pers;
+	unsigned int i;
+	char err[256];
+	int fd;
+
+	/* the TAPs live in a network namespace of ours, gone when we exit */
+	if (geteuid()) {
+		skip("needs root (a network namespace and TAPs)");
+		return;
+	}
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		skip("/dev/net/tun: %s", strerror(errno));
+		return;
+	}
+	close(fd);
+	if (unshare(CLONE_NEWNET)) {
+		skip("unshare(CLONE_NEWNET): %s", strerror(errno));
+		return;
+	}
+	/* no IPv6 chatter (router solicitations...) on the new interfaces */
+	write_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", "1");
+	write_file("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1");
+	bridge = make_bridge("tbr0");
+	pers = make_persistent("vp0");
+	for (i = 0; i < ARRAY_SIZE(opts); i++)
+		must(net_parse(opts[i], err, sizeof(err)), err);
+
+	test_net_device();
+	net_connect(NDOM_NOBR);
+	test_net_nomerge();
+	test_net_nobridge();
+	test_net_deleted();
+	test_net_link();
+	test_net_bridge(bridge);
+	test_net_persistent(pers);
+	test_net_backpressure();
+	test_net_free(pers);
+}
+
 int main(void)
 {
 	printf("TAP version 13\n");
@@ -1337,6 +2259,7 @@ int main(void)
 	test_malformed();
 	test_isolation();
 	test_transport();
+	test_net();
 	ok(bad_records == 0, "every record the backend sent was well-formed%s%s",
 	   bad_records ? ": " : "", bad_why);
 
