@@ -44,19 +44,21 @@ mac_allowed() {
 # The end of the output is a marker line, not the connection's end: the
 # agent's socat keeps the connection open while anything the shell
 # started in the background lives, so the call reads up to the marker
-# (5 minutes at most) and then closes the connection itself.
+# (ON_SECONDS, default 300, at most; the agent's own socat -t must allow
+# as long) and then closes the connection itself.
 on() {
 	if [ "$1" = dom0 ]; then
 		sh -c "$2" 2>&1
 		return
 	fi
 	_on_out=/tmp/mac-on.$$
+	_on_s=${ON_SECONDS:-300}
 	printf '%s\necho @@MAC-END@@\n' "$2" |
-		socat -t 300 -T 300 - "VSOCK-CONNECT:$(mac_cid "$1"):$MAC_AGENT" >"$_on_out" 2>&1 &
+		socat -t "$_on_s" -T "$_on_s" - "VSOCK-CONNECT:$(mac_cid "$1"):$MAC_AGENT" >"$_on_out" 2>&1 &
 	_on_pid=$!
 	_on_i=0
 	until grep -q '@@MAC-END@@$' "$_on_out" 2>/dev/null ||
-			! kill -0 $_on_pid 2>/dev/null || [ $_on_i -ge 3000 ]; do
+			! kill -0 $_on_pid 2>/dev/null || [ $_on_i -ge $((_on_s * 10)) ]; do
 		sleep 0.1
 		_on_i=$((_on_i + 1))
 	done

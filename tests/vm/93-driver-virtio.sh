@@ -23,7 +23,8 @@ MAC=/tmp/drv
 . /rig/mac.sh
 mkdir -p $MAC
 
-agent="socat -t 300 VSOCK-LISTEN:$MAC_AGENT,reuseaddr,fork EXEC:/bin/sh,stderr"
+# -t 900: 94's transfers run a command up to 15 minutes (ON_SECONDS)
+agent="socat -t 900 VSOCK-LISTEN:$MAC_AGENT,reuseaddr,fork EXEC:/bin/sh,stderr"
 # NAME:MiB:vCPUs (t runs the console test, which needs two vCPUs)
 for d in drv:512:2 t:256:2 g1:256:1 g2:256:1; do
 	name=${d%%:*}
