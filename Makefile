@@ -4,25 +4,88 @@
 #
 #   make [KDIR=/path/to/kernel/build]   build the four modules
 #   make check                          the whole test suite (host + Xen VMs)
-#   make install                        modules, libargo, the argo command
+#   make install [DESTDIR=] [PREFIX=/usr/local] [KDIR=]
+#                                       the modules (updates/, depmod),
+#                                       libargo and its headers, the argo
+#                                       command, the backend, the udev rule
+#   make uninstall [same variables]     remove what install put there
+#   make dkms-install / dkms-uninstall  the same modules through DKMS,
+#                                       rebuilt for every kernel installed
+#   make deb                            dist/virtio-argo-dkms_V_all.deb and
+#                                       dist/argo-tools_V_ARCH.deb
 #   make clean
+#
+# docs/install.md explains each.
 
 KDIR ?= /lib/modules/$(shell uname -r)/build
 KBUILD_FLAGS ?=
+DESTDIR ?=
+PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/^\#define ARGO_SUITE_VERSION "\(.*\)"$$/\1/p' include/argo/version.h)
+# The release of the kernel KDIR belongs to: where install puts the modules.
+KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+MODULES := argo-core argo-char argo-vsock virtio-argo
+DKMS_NAME := virtio-argo
+DKMS_SRC = $(DESTDIR)/usr/src/$(DKMS_NAME)-$(VERSION)
+# What the DKMS source folder holds: the kbuild inputs of the four modules.
+DKMS_FILES := COPYING Kbuild dkms.conf \
+	$(wildcard compat/*.h include/argo/*.h include/linux/*.h \
+		include/uapi/linux/*.h) \
+	$(foreach m,$(MODULES),$(wildcard $(m)/Kbuild $(m)/*.c $(m)/*.h))
+DIST ?= $(CURDIR)/dist
 
-.PHONY: all modules clean check unit install
+.PHONY: all modules clean check unit install uninstall modules_install \
+	modules_uninstall dkms-src dkms-install dkms-uninstall deb
 
 all: modules
 
 modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_FLAGS) modules
 
-# The modules (into /lib/modules/<release>/updates via kbuild's
-# modules_install, INSTALL_MOD_PATH honoured), then libargo, the argo
-# command, headers, pkg-config file and udev rule (DESTDIR, PREFIX).
-install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
-	$(MAKE) -C tools install
+# kbuild's modules_install puts the modules in
+# $(DESTDIR)/lib/modules/<release>/updates (searched before the kernel's
+# own) and runs depmod for that root.
+modules_install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+
+modules_uninstall:
+	@test -n "$(KREL)" || { echo "no kernel release in $(KDIR): set KDIR" >&2; exit 1; }
+	rm -f $(foreach m,$(MODULES),$(DESTDIR)/lib/modules/$(KREL)/updates/$(m).ko \
+		$(DESTDIR)/lib/modules/$(KREL)/updates/$(m).ko.xz \
+		$(DESTDIR)/lib/modules/$(KREL)/updates/$(m).ko.zst)
+	-rmdir $(DESTDIR)/lib/modules/$(KREL)/updates 2>/dev/null
+	if [ -d $(DESTDIR)/lib/modules/$(KREL)/kernel ] || [ -z "$(DESTDIR)" ]; then \
+		depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL); fi
+
+install: modules_install
+	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+uninstall: modules_uninstall
+	$(MAKE) -C tools uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+# The DKMS source folder, /usr/src/virtio-argo-VERSION: only what kbuild
+# needs (never the test cache in build/).
+dkms-src:
+	@grep -q '^PACKAGE_VERSION="$(VERSION)"$$' dkms.conf || \
+		{ echo "dkms.conf's PACKAGE_VERSION is not $(VERSION)" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	$(foreach f,$(DKMS_FILES),install -D -m 0644 $(f) $(DKMS_SRC)/$(f) &&) true
+
+dkms-install: dkms-src
+	dkms add -m $(DKMS_NAME) -v $(VERSION)
+	dkms build -m $(DKMS_NAME) -v $(VERSION)
+	dkms install -m $(DKMS_NAME) -v $(VERSION)
+
+dkms-uninstall:
+	-dkms remove -m $(DKMS_NAME) -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+
+# Debian packages, built with dpkg-deb alone (no debhelper needed):
+# virtio-argo-dkms (the DKMS source folder; its maintainer scripts run
+# Debian's DKMS helper) and argo-tools (libargo, argo, the backend, udev).
+deb:
+	bash scripts/make-deb "$(DIST)" "$(VERSION)"
 
 # Not kbuild's `M=... clean`: that deletes every *.o and *.ko below this
 # folder, including the test cache in build/ (the rig's unpacked kernels).
@@ -32,6 +95,7 @@ clean:
 		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.a' \
 		-o -name 'modules.order' -o -name 'Module.symvers' \) -delete
 	rm -f modules.order Module.symvers .*.cmd
+	rm -rf dist
 	$(MAKE) -C tools clean
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/fuzz clean

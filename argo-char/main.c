@@ -13,6 +13,7 @@
 #include <linux/miscdevice.h>
 #include <linux/argo.h>
 
+#include <argo/version.h>
 #include "endpoint.h"
 
 static struct miscdevice argo_miscdev = {
@@ -44,3 +45,4 @@ module_exit(argo_char_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Character device giving userspace access to Argo");
+MODULE_VERSION(ARGO_SUITE_VERSION);

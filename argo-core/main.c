@@ -14,6 +14,7 @@
 #include <xen/xenbus.h>
 #include <xen/xen-ops.h>
 
+#include <argo/version.h>
 #include "core.h"
 
 const struct argo_mech *argo_mech;
@@ -210,3 +211,4 @@ module_exit(argo_core_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Argo transport library for Xen guests");
+MODULE_VERSION(ARGO_SUITE_VERSION);

@@ -23,6 +23,7 @@
 #include <linux/moduleparam.h>
 #include <net/af_vsock.h>
 #include <xen/interface/xen.h>
+#include <argo/version.h>
 #include "avs.h"
 
 static unsigned int ring_kb = 256;
@@ -201,3 +202,4 @@ module_exit(avs_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("vsock transport carried by Xen's Argo");
+MODULE_VERSION(ARGO_SUITE_VERSION);

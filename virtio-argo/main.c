@@ -16,6 +16,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <argo/version.h>
 #include "va.h"
 
 #define VA_MAX_BACKENDS	8
@@ -112,3 +113,4 @@ module_exit(va_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("VirtIO transport whose device backend is reached over Argo");
+MODULE_VERSION(ARGO_SUITE_VERSION);
