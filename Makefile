@@ -22,8 +22,12 @@ KBUILD_FLAGS ?=
 DESTDIR ?=
 PREFIX ?= /usr/local
 VERSION := $(shell sed -n 's/^\#define ARGO_SUITE_VERSION "\(.*\)"$$/\1/p' include/argo/version.h)
-# The release of the kernel KDIR belongs to: where install puts the modules.
-KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
+# The release of the kernel KDIR belongs to, where install puts the modules:
+# UTS_RELEASE, which is what `uname -r` says.  (Not kbuild's
+# include/config/kernel.release: Debian's 6.1 headers have "6.1.N" there,
+# not "6.1.0-M-amd64".)
+KREL = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"$$/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 MODULES := argo-core argo-char argo-vsock virtio-argo
 DKMS_NAME := virtio-argo
 DKMS_SRC = $(DESTDIR)/usr/src/$(DKMS_NAME)-$(VERSION)
@@ -43,20 +47,23 @@ modules:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) $(KBUILD_FLAGS) modules
 
 # kbuild's modules_install puts the modules in
-# $(DESTDIR)/lib/modules/<release>/updates (searched before the kernel's
-# own) and runs depmod for that root.
+# $(DESTDIR)/lib/modules/<release>/updates/<module>/ (searched before the
+# kernel's own); then depmod for that root, which kbuild skips when the
+# headers have no System.map (Debian's have none).
+MOD_DIR = $(DESTDIR)/lib/modules/$(KREL)/updates
+DEPMOD = depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL)
 modules_install: modules
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+	@test -n "$(KREL)" || { echo "no kernel release in $(KDIR): set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates KERNELRELEASE=$(KREL) \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(DEPMOD)
 
 modules_uninstall:
 	@test -n "$(KREL)" || { echo "no kernel release in $(KDIR): set KDIR" >&2; exit 1; }
-	rm -f $(foreach m,$(MODULES),$(DESTDIR)/lib/modules/$(KREL)/updates/$(m).ko \
-		$(DESTDIR)/lib/modules/$(KREL)/updates/$(m).ko.xz \
-		$(DESTDIR)/lib/modules/$(KREL)/updates/$(m).ko.zst)
-	-rmdir $(DESTDIR)/lib/modules/$(KREL)/updates 2>/dev/null
-	if [ -d $(DESTDIR)/lib/modules/$(KREL)/kernel ] || [ -z "$(DESTDIR)" ]; then \
-		depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KREL); fi
+	rm -f $(foreach m,$(MODULES),$(MOD_DIR)/$(m)/$(m).ko $(MOD_DIR)/$(m)/$(m).ko.xz \
+		$(MOD_DIR)/$(m)/$(m).ko.zst)
+	-rmdir $(foreach m,$(MODULES),$(MOD_DIR)/$(m)) $(MOD_DIR) 2>/dev/null
+	$(DEPMOD)
 
 install: modules_install
 	$(MAKE) -C tools install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
