@@ -104,10 +104,14 @@ static void va_send_failed(struct va_backend *be, int err)
 			 VA_BACKEND_PORT, err);
 		break;
 	case -ECONNREFUSED:
-	case -ESRCH:
 		snprintf(why, sizeof(why),
 			 "no backend listening at port 0x%x (%d)",
 			 VA_BACKEND_PORT, err);
+		break;
+	case -ESRCH:
+		/* Xen's word for a destination domain that does not exist. */
+		snprintf(why, sizeof(why),
+			 "the backend's domain does not exist (%d)", err);
 		break;
 	default:
 		snprintf(why, sizeof(why), "send failed (%d)", err);
