@@ -15,6 +15,7 @@
 #include <xen/xen-ops.h>
 
 #include <argo/version.h>
+#include <argo_compat.h>
 #include "core.h"
 
 const struct argo_mech *argo_mech;
@@ -131,17 +132,13 @@ static void argo_resume_work_fn(struct work_struct *work)
 
 static DECLARE_DELAYED_WORK(argo_resume_work, argo_resume_work_fn);
 
-static int argo_resume_notify(struct notifier_block *nb, unsigned long action,
-			      void *data)
+static void argo_resume_notify(void)
 {
 	argo_resume_tries = 0;
 	mod_delayed_work(argo_wq, &argo_resume_work, 0);
-	return NOTIFY_OK;
 }
 
-static struct notifier_block argo_resume_nb = {
-	.notifier_call = argo_resume_notify,
-};
+ARGO_COMPAT_DEFINE_RESUME_HOOK(argo_resume_hook, argo_resume_notify);
 
 static int __init argo_core_init(void)
 {
@@ -185,7 +182,7 @@ static int __init argo_core_init(void)
 	err = irq_set_affinity(argo_virq_irq, cpumask_of(0));
 	if (err)
 		pr_warn("cannot keep VIRQ_ARGO on vCPU 0 (error %d)\n", err);
-	xen_resume_notifier_register(&argo_resume_nb);
+	argo_compat_resume_hook_register(&argo_resume_hook);
 	argo_debugfs_init();
 
 	pr_info("Argo available: domain %d, mechanism %s\n", argo_domid,
@@ -198,7 +195,7 @@ static void __exit argo_core_exit(void)
 	/* Clients hold module references, so every ring is gone by now. */
 	argo_rings_assert_empty();
 	argo_debugfs_exit();
-	xen_resume_notifier_unregister(&argo_resume_nb);
+	argo_compat_resume_hook_unregister(&argo_resume_hook);
 	unbind_from_irqhandler(argo_virq_irq, NULL);
 	cancel_delayed_work_sync(&argo_resume_work);
 	argo_space_exit();

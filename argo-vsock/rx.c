@@ -18,6 +18,7 @@
 #include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/virtio_vsock.h>
+#include <argo_compat.h>
 #include "avs.h"
 
 #define AVS_RX_CHUNK	(VIRTIO_VSOCK_DEFAULT_RX_BUF_SIZE - VIRTIO_VSOCK_SKB_HEADROOM)
@@ -63,7 +64,7 @@ static void avs_rx_deliver(struct argo_ring *ring,
 			argo_ring_copy(ring, AVS_HDR_SIZE + off, skb_put(skb, n), n);
 		off += n;
 		virtio_transport_deliver_tap_pkt(skb);
-		virtio_transport_recv_pkt(&avs_transport, skb);
+		argo_compat_vsock_recv_pkt(&avs_transport, skb);
 	} while (off < len);
 }
 

@@ -69,10 +69,7 @@ static int avs_cancel_pkt(struct vsock_sock *vsk)
 	return avs_peer_cancel(peer, vsk);
 }
 
-static bool avs_seqpacket_allow(u32 remote_cid)
-{
-	return true;
-}
+ARGO_COMPAT_VSOCK_DEFINE_HOOKS(avs_send_pkt)
 
 /* Datagrams: not carried (virtio_transport_common refuses them). */
 struct virtio_transport avs_transport = {
@@ -98,11 +95,11 @@ struct virtio_transport avs_transport = {
 		.stream_has_space	  = virtio_transport_stream_has_space,
 		.stream_rcvhiwat	  = virtio_transport_stream_rcvhiwat,
 		.stream_is_active	  = virtio_transport_stream_is_active,
-		.stream_allow		  = virtio_transport_stream_allow,
+		.stream_allow		  = argo_compat_vsock_stream_allow,
 
 		.seqpacket_dequeue	  = virtio_transport_seqpacket_dequeue,
 		.seqpacket_enqueue	  = virtio_transport_seqpacket_enqueue,
-		.seqpacket_allow	  = avs_seqpacket_allow,
+		.seqpacket_allow	  = argo_compat_vsock_seqpacket_allow,
 		.seqpacket_has_data	  = virtio_transport_seqpacket_has_data,
 
 		.notify_poll_in		  = virtio_transport_notify_poll_in,
@@ -118,5 +115,5 @@ struct virtio_transport avs_transport = {
 		.notify_buffer_size	  = virtio_transport_notify_buffer_size,
 		ARGO_COMPAT_VSOCK_NEWER_OPS
 	},
-	.send_pkt = avs_send_pkt,
+	.send_pkt = argo_compat_vsock_send_pkt,
 };

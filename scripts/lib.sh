@@ -165,3 +165,24 @@ rig_debug_kernel_source() {
 	[ -n "$ver" ] && [ "$ver" != "(none)" ] || rig_die "no $RIG_DEBUG_SOURCE in the archive"
 	echo "$ver"
 }
+
+# The newest kernel of Debian sid: its kbuild binaries need sid's C
+# library, so its headers live in a debootstrap'd sid chroot in the cache
+# (scripts/rig-sid-chroot, which prints the release) and our modules are
+# built inside it (scripts/rig-sid-build).
+rig_sid_dir() { echo "$RIG_CACHE/sid"; }
+rig_sid_root() { echo "$RIG_CACHE/sid/root"; }
+
+# rig_sid_run CMD...: run CMD in the sid chroot, as root, with a clean
+# environment, from a private mount namespace with /proc and /dev mounted
+# in the chroot: the mounts are never visible in the machine's namespace
+# and vanish with the command however it ends (no umount to forget).
+rig_sid_run() {
+	# shellcheck disable=SC2016 # expanded by that sh
+	unshare --mount --propagation private -- /bin/sh -c '
+		r=$1; shift
+		mount -t proc proc "$r/proc" && mount --bind /dev "$r/dev" &&
+			exec chroot "$r" "$@"' sh "$(rig_sid_root)" \
+		/usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+		LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+}

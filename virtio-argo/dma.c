@@ -17,6 +17,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
+#include <argo_compat.h>
 #include "va.h"
 
 static void *va_dma_alloc(struct device *dev, size_t size,
@@ -35,19 +36,20 @@ static void va_dma_free(struct device *dev, size_t size, void *vaddr,
 	free_pages_exact(vaddr, PAGE_ALIGN(size));
 }
 
-static dma_addr_t va_dma_map_page(struct device *dev, struct page *page,
-				  unsigned long offset, size_t size,
-				  enum dma_data_direction dir,
+static dma_addr_t va_dma_map_phys(struct device *dev, phys_addr_t phys,
+				  size_t size, enum dma_data_direction dir,
 				  unsigned long attrs)
 {
-	return page_to_phys(page) + offset;
+	return phys;
 }
 
-static void va_dma_unmap_page(struct device *dev, dma_addr_t handle,
+static void va_dma_unmap_phys(struct device *dev, dma_addr_t handle,
 			      size_t size, enum dma_data_direction dir,
 			      unsigned long attrs)
 {
 }
+
+ARGO_COMPAT_DMA_DEFINE_MAP_OPS(va_dma_map_phys)
 
 static int va_dma_map_sg(struct device *dev, struct scatterlist *sgl,
 			 int nents, enum dma_data_direction dir,
@@ -77,8 +79,7 @@ static int va_dma_supported(struct device *dev, u64 mask)
 static const struct dma_map_ops va_dma_ops = {
 	.alloc = va_dma_alloc,
 	.free = va_dma_free,
-	.map_page = va_dma_map_page,
-	.unmap_page = va_dma_unmap_page,
+	ARGO_COMPAT_DMA_MAP_OPS(va_dma_map_phys, va_dma_unmap_phys)
 	.map_sg = va_dma_map_sg,
 	.unmap_sg = va_dma_unmap_sg,
 	.dma_supported = va_dma_supported,
