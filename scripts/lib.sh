@@ -21,6 +21,12 @@ RIG_JOBS=${RIG_JOBS:-$(nproc)}
 # (scripts/rig-debug-kernel), which every --kernel option also takes.
 RIG_SERIES="6.1 6.12"
 RIG_SERIES_ALL="$RIG_SERIES debug"
+# Kernel series testvm's --kernel also takes but `make check` does not test
+# by default: "sid", the newest kernel of Debian sid, from the sid chroot
+# of scripts/rig-sid-chroot (its image, modules and vsock_test come from
+# sid's archive through that chroot; our modules are built inside it by
+# scripts/rig-sid-build).
+RIG_SERIES_EXTRA="sid"
 
 rig_log() { printf '[rig] %s\n' "$*" >&2; }
 rig_die() { printf '[rig] error: %s\n' "$*" >&2; exit 2; }
@@ -126,6 +132,12 @@ rig_apt_download() {
 rig_kernel_release() {
 	local series=$1 f=$RIG_CACHE/kernels/release-$1 ver
 	mkdir -p "$RIG_CACHE/kernels"
+	if [ "$series" = sid ]; then
+		# The release of sid's linux-headers-amd64 in the chroot (made or
+		# brought up to date on the way).
+		"$RIG_ROOT/scripts/rig-sid-chroot" || exit 2
+		return
+	fi
 	if [ "$series" = debug ]; then
 		# The debug kernel's release is the source's upstream version
 		# (no epoch, no Debian revision) and its LOCALVERSION.

@@ -599,7 +599,7 @@ static void va_backend_tick(struct work_struct *work)
 		if (r < 0 && r != -EAGAIN && r != -EBUSY)
 			va_send_failed(be, r);
 	}
-	queue_delayed_work(system_wq, &be->tick, delay);
+	schedule_delayed_work(&be->tick, delay);
 }
 
 /**
@@ -657,7 +657,7 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 	}
 	be->rescan = true;
 	va_backend_kick(be);
-	queue_delayed_work(system_wq, &be->tick, HZ);
+	schedule_delayed_work(&be->tick, HZ);
 	return be;
 
 err:
