@@ -114,6 +114,7 @@ struct virtio_transport avs_transport = {
 		.notify_send_post_enqueue = virtio_transport_notify_send_post_enqueue,
 		.notify_buffer_size	  = virtio_transport_notify_buffer_size,
 		ARGO_COMPAT_VSOCK_NEWER_OPS
+		ARGO_COMPAT_VSOCK_REMOTE_CID_OPS
 	},
 	.send_pkt = argo_compat_vsock_send_pkt,
 };

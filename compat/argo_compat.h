@@ -157,6 +157,32 @@ static bool argo_compat_vsock_seqpacket_allow(u32 remote_cid)		\
 #endif
 
 /*
+ * Choosing a transport for a CID above 2: up to Linux 7.1 or so, with no
+ * host-to-guest transport loaded (a domU), the vsock core gave every such
+ * CID to the guest-to-host one, argo-vsock.  Newer cores (7.2 has it) do
+ * that only when the guest-to-host transport says it reaches the CID
+ * (vsock_transport.has_remote_cid, with the net.vsock.g2h_fallback sysctl
+ * on, its default); otherwise connect() fails with ENODEV, which broke
+ * domU-to-domU connections and a domU's connections to its own CID.  Argo
+ * reaches every domain (whether Xen lets it is the policy's business, and
+ * argo-vsock answers with its own errno), so the answer is always yes.
+ * argo-vsock/Kbuild defines ARGO_HAVE_VSOCK_HAS_REMOTE_CID when the
+ * kernel's headers have the member.
+ */
+#ifdef ARGO_HAVE_VSOCK_HAS_REMOTE_CID
+static inline bool
+argo_compat_vsock_has_remote_cid(struct vsock_sock *vsk, u32 remote_cid)
+{
+	return true;
+}
+
+#define ARGO_COMPAT_VSOCK_REMOTE_CID_OPS				\
+	.has_remote_cid		= argo_compat_vsock_has_remote_cid,
+#else
+#define ARGO_COMPAT_VSOCK_REMOTE_CID_OPS
+#endif
+
+/*
  * Being told that the domain resumed (after a save, a migration or a failed
  * save) in a way a module can undo when it unloads.  Linux 6.17 removed
  * xen_resume_notifier_unregister() (commit 0df119500998 "xen: Remove some
