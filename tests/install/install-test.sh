@@ -11,6 +11,12 @@ kdir=$(cd "${1:?usage: install-test.sh KDIR}" && pwd)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"
 krel=$(sed -n 's/^#define UTS_RELEASE "\(.*\)"$/\1/p' "$kdir/include/generated/utsrelease.h")
+# kbuild's modules_install compresses modules as the kernel's own are
+# (Debian's 6.12: CONFIG_MODULE_COMPRESS_XZ, so .ko.xz; its 6.1: none).
+ko=.ko
+grep -q '^CONFIG_MODULE_COMPRESS_XZ=y' "$kdir/.config" && ko=.ko.xz
+grep -q '^CONFIG_MODULE_COMPRESS_ZSTD=y' "$kdir/.config" && ko=.ko.zst
+grep -q '^CONFIG_MODULE_COMPRESS_GZIP=y' "$kdir/.config" && ko=.ko.gz
 ver=$(sed -n 's/^#define ARGO_SUITE_VERSION "\(.*\)"$/\1/p' "$top/include/argo/version.h")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -37,15 +43,15 @@ R=$T/root
 run "$T/install.log" make -C "$T/src" install KDIR="$kdir" DESTDIR="$R" PREFIX=/usr
 tap_ok $? "make install KDIR=... DESTDIR=... PREFIX=/usr"
 M=lib/modules/$krel
-want="$M/updates/argo-char/argo-char.ko $M/updates/argo-core/argo-core.ko $M/updates/argo-vsock/argo-vsock.ko $M/updates/virtio-argo/virtio-argo.ko "
-tap_is "$(files "$R" | tr ' ' '\n' | grep '\.ko$' | tr '\n' ' ')" "$want" \
-	"the four modules are in /lib/modules/$krel/updates/<module>/"
+want="$M/updates/argo-char/argo-char$ko $M/updates/argo-core/argo-core$ko $M/updates/argo-vsock/argo-vsock$ko $M/updates/virtio-argo/virtio-argo$ko "
+tap_is "$(files "$R" | tr ' ' '\n' | grep -E '\.ko(\.[a-z]+)?$' | tr '\n' ' ')" "$want" \
+	"the four modules are in /lib/modules/$krel/updates/<module>/, as <module>$ko"
 tap_is "$(files "$R" | tr ' ' '\n' | grep -v "^$M/" | tr '\n' ' ')" \
 	"usr/bin/argo usr/bin/argo-virtio-backend usr/include/libargo.h usr/include/linux/argo.h usr/lib/libargo.a usr/lib/pkgconfig/argo.pc usr/lib/udev/rules.d/60-argo.rules " \
 	"userspace: the argo command, the backend, libargo, headers, pkg-config, udev rule"
-tap_is "$(grep -c '^updates/virtio-argo/virtio-argo.ko: updates/argo-core/argo-core.ko' "$R/$M/modules.dep" 2>&1)" 1 \
+tap_is "$(grep -cF "updates/virtio-argo/virtio-argo$ko: updates/argo-core/argo-core$ko" "$R/$M/modules.dep" 2>&1)" 1 \
 	"depmod ran: modules.dep has virtio-argo depending on argo-core"
-tap_is "$(modinfo -F version "$R/$M/updates/argo-core/argo-core.ko" 2>&1)" "$ver" "modinfo: argo-core is version $ver"
+tap_is "$(modinfo -F version "$R/$M/updates/argo-core/argo-core$ko" 2>&1)" "$ver" "modinfo: argo-core is version $ver"
 tap_is "$(sed -n 's/^prefix=//p; s/^Version: //p' "$R/usr/lib/pkgconfig/argo.pc" | tr '\n' ' ')" "/usr $ver " \
 	"argo.pc: prefix /usr, version $ver"
 
