@@ -49,7 +49,7 @@ tap_is "$(files "$R" | tr ' ' '\n' | grep -E '\.ko(\.[a-z]+)?$' | tr '\n' ' ')" 
 tap_is "$(files "$R" | tr ' ' '\n' | grep -v "^$M/" | tr '\n' ' ')" \
 	"usr/bin/argo usr/bin/argo-virtio-backend usr/include/libargo.h usr/include/linux/argo.h usr/lib/libargo.a usr/lib/pkgconfig/argo.pc usr/lib/udev/rules.d/60-argo.rules " \
 	"userspace: the argo command, the backend, libargo, headers, pkg-config, udev rule"
-tap_is "$(grep -cF "updates/virtio-argo/virtio-argo$ko: updates/argo-core/argo-core$ko" "$R/$M/modules.dep" 2>&1)" 1 \
+tap_is "$(grep -c "^updates/virtio-argo/virtio-argo$ko: updates/argo-core/argo-core$ko" "$R/$M/modules.dep" 2>&1)" 1 \
 	"depmod ran: modules.dep has virtio-argo depending on argo-core"
 tap_is "$(modinfo -F version "$R/$M/updates/argo-core/argo-core$ko" 2>&1)" "$ver" "modinfo: argo-core is version $ver"
 tap_is "$(sed -n 's/^prefix=//p; s/^Version: //p' "$R/usr/lib/pkgconfig/argo.pc" | tr '\n' ' ')" "/usr $ver " \
