@@ -66,6 +66,16 @@ on() {
 	wait $_on_pid 2>/dev/null
 	# the marker follows the output's last line, or ends an unfinished one
 	awk '{ if (sub(/@@MAC-END@@$/, "")) { if ($0 != "") print; exit } print }' "$_on_out"
+	# A domain that is gone (crashed: the guests panic on a WARN) is no
+	# host vsock can reach: show the end of its console, where the reason
+	# is, on standard error, as TAP comments, once per test.
+	if grep -q 'No route to host' "$_on_out" && ! xl domid "$1" >/dev/null 2>&1 &&
+			[ ! -e "/tmp/mac-gone.$1.$$" ]; then
+		: >"/tmp/mac-gone.$1.$$"
+		echo "# domain $1 is gone; the end of its console:" >&2
+		tail -n 25 "/var/log/xen/console/guest-$1.log" 2>/dev/null | tr -d '\r' |
+			sed "s/^/# $1: /" >&2
+	fi
 	rm -f "$_on_out"
 }
 

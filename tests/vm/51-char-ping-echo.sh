@@ -4,12 +4,13 @@
 # phase: pre-domu
 #
 # dom0 side of the userspace ping-pong and stream tests: `argo listen -e`
-# on port 0x2000 and an argo_stream receiver on 0x2100 (one-page ring),
-# both in the background while the domU runs.
+# on port 0x2000 and an argo_stream receiver on 0x2100 (one-page ring) of
+# stream_count messages (tap.sh), both in the background while the domU
+# runs.
 . /rig/tap.sh
 argo listen -e 0x2000 >/tmp/listen.out 2>&1 &
 echo $! >/tmp/listen.pid
-argo_stream recv 0x2100 1000000 4032 >/tmp/stream.out 2>&1 &
+argo_stream recv 0x2100 "$(stream_count)" 4032 >/tmp/stream.out 2>&1 &
 echo $! >/tmp/stream.pid
 sleep 0.5
 tap_ok $(kill -0 "$(cat /tmp/listen.pid)"; echo $?) "argo listen -e 0x2000 running"
