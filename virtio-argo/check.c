@@ -171,8 +171,12 @@ int va_check_from_device(const struct va_hdr *h, const void *payload,
 			return reject(why, "USED_CHAIN written differs from its size");
 		if (written > VA_FRAG_MAX)
 			return reject(why, "USED_CHAIN fragment too large");
-		if (le16_to_cpu(u->flags) & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST))
+		if (le16_to_cpu(u->flags) &
+		    ~(VA_CHAIN_FIRST | VA_CHAIN_LAST | VA_CHAIN_HOLD))
 			return reject(why, "USED_CHAIN with unknown flags");
+		if ((le16_to_cpu(u->flags) &
+		     (VA_CHAIN_HOLD | VA_CHAIN_LAST)) == VA_CHAIN_HOLD)
+			return reject(why, "USED_CHAIN with HOLD but not LAST");
 		return 0;
 	}
 	case VA_AVAIL_CHAIN:

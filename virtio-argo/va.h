@@ -118,7 +118,11 @@ struct va_chain {
 /**
  * struct va_vq - the transport's view of one virtqueue
  * @vq: the virtqueue virtio_ring created
- * @lock: protects @chains, @used_idx, @signalled and the used ring
+ * @lock: protects @chains, @used_idx, @used_held, @signalled and the used
+ *	ring
+ * @used_idx: the used index the driver sees
+ * @used_held: used entries written after @used_idx but not yet published:
+ *	chains the device completed with VA_CHAIN_HOLD
  * @last_avail: next avail index to read (kick work only)
  * @txbuf: records being batched into one Argo message (kick work only)
  * @copying: rx copies in progress, waited for before the buffers go away
@@ -136,6 +140,7 @@ struct va_vq {
 	spinlock_t lock;		/* see above */
 	struct va_chain *chains;
 	u16 used_idx;
+	u16 used_held;
 	u16 signalled;
 	u16 last_avail;
 	struct work_struct kick;

@@ -150,17 +150,28 @@ static int va_walk_to_in(struct va_walk *w, struct va_seg *seg, u32 skip,
 	return r;
 }
 
-/* Publish one used element.  Called with vvq->lock held. */
-static void va_put_used(struct va_vq *vvq, u16 head, u32 len)
+/*
+ * Write one used element and, unless @hold, publish it with the held ones
+ * before it (VA_CHAIN_HOLD: a group the driver must see used at once).
+ * Called with vvq->lock held.
+ */
+static void va_put_used(struct va_vq *vvq, u16 head, u32 len, bool hold)
 {
 	struct virtio_device *vdev = &vvq->dev->vdev;
-	struct vring_used_elem *e = &vvq->used->ring[vvq->used_idx % vvq->num];
+	u16 slot = (u16)(vvq->used_idx + vvq->used_held) % vvq->num;
+	struct vring_used_elem *e = &vvq->used->ring[slot];
 
 	e->id = cpu_to_virtio32(vdev, head);
 	e->len = cpu_to_virtio32(vdev, len);
-	/* The element must be visible before the index that announces it. */
+	if (hold) {
+		/* at most num chains are outstanding, so this cannot wrap */
+		vvq->used_held++;
+		return;
+	}
+	/* The elements must be visible before the index that announces them. */
 	virt_wmb();
-	vvq->used_idx++;
+	vvq->used_idx += vvq->used_held + 1;
+	vvq->used_held = 0;
 	WRITE_ONCE(vvq->used->idx, cpu_to_virtio16(vdev, vvq->used_idx));
 }
 
@@ -189,7 +200,7 @@ static void va_chain_fail_locked(struct va_vq *vvq, u16 head)
 		atomic_dec(&vvq->dev->be->outstanding);
 	ch->stage = VA_CH_FREE;
 	ch->doomed = false;
-	va_put_used(vvq, head, 0);
+	va_put_used(vvq, head, 0, false);
 }
 
 /* Raise the queue's interrupt if the driver asked for one. */
@@ -505,7 +516,8 @@ void va_vq_used(struct va_vq *vvq, const struct va_used_chain *u,
 	if (le16_to_cpu(u->flags) & VA_CHAIN_LAST) {
 		ch->stage = VA_CH_FREE;
 		atomic_dec(&vvq->dev->be->outstanding);
-		va_put_used(vvq, head, ch->total);
+		va_put_used(vvq, head, ch->total,
+			    le16_to_cpu(u->flags) & VA_CHAIN_HOLD);
 		done = true;
 	}
 out:
@@ -562,6 +574,8 @@ void va_vq_forget_all(struct va_vq *vvq)
 			atomic_dec(&vvq->dev->be->outstanding);
 		vvq->chains[i].stage = VA_CH_FREE;
 	}
+	/* held chains are dropped too: the driver detaches their buffers */
+	vvq->used_held = 0;
 	spin_unlock_irqrestore(&vvq->lock, flags);
 }
 

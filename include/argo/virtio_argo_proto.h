@@ -73,6 +73,13 @@
 /* AVAIL_CHAIN / USED_CHAIN flags */
 #define VA_CHAIN_FIRST		0x1
 #define VA_CHAIN_LAST		0x2
+/*
+ * USED_CHAIN only, with LAST: the chain completes together with the ones
+ * that follow, up to the next chain of the queue completed without HOLD;
+ * the driver sees them used all at once (virtio-net's mergeable receive
+ * buffers: every buffer of one frame).
+ */
+#define VA_CHAIN_HOLD		0x4
 
 /**
  * struct va_hdr - the 8-byte header every record starts with
@@ -204,7 +211,7 @@ struct va_avail_chain {
  * @written: bytes this fragment carries (its data length)
  * @total: all bytes the device wrote to the chain, <= in_len
  * @offset: where this fragment's data starts within @total
- * @flags: VA_CHAIN_FIRST, VA_CHAIN_LAST
+ * @flags: VA_CHAIN_FIRST, VA_CHAIN_LAST, VA_CHAIN_HOLD (only with LAST)
  * @rsvd: zero
  */
 struct va_used_chain {

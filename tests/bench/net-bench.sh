@@ -9,9 +9,11 @@
 #   - over Xen's PV network: netfront in both domUs, netback and the
 #     bridge xenbr0 in dom0 (the driver domain is 10.0.0.10, the guest
 #     10.0.0.11).
-# sock_bench runs its server in the driver domain and its client in the
-# guest, alternating the two paths, and prints the best of each with the
-# ratio.  dom0 drives both domains through their vsock agents (/rig/mac.sh).
+# sock_bench runs a server in each domain and its client in the guest
+# (guest -> driver domain: the guest's transmit path), then in the driver
+# domain (driver domain -> guest: the guest's receive path), alternating
+# the two paths, and prints the best of each with the ratio.  dom0 drives
+# both domains through their vsock agents (/rig/mac.sh).
 secs=${1:-3}
 rounds=${2:-3}
 . /rig/tap.sh >/dev/null
@@ -35,7 +37,9 @@ on drv "rmmod virtio_argo; modprobe -a tun bridge
 	ip addr add 192.168.77.1/24 dev br0
 	ip link set br0 up" >/dev/null
 on drv "$(mac_bg "argo-virtio-backend --net tap=vnet%d,bridge=br0,guest=$g >/tmp/backend.log 2>&1")" >/dev/null
-on drv "$(mac_bg '/rig/bin/sock_bench server 6100 >/tmp/sock-bench.log 2>&1')" >/dev/null
+for d in drv g; do
+	on $d "$(mac_bg '/rig/bin/sock_bench server 6100 >/tmp/sock-bench.log 2>&1')" >/dev/null
+done
 on g "modprobe virtio_net; rmmod virtio_argo; modprobe virtio-argo backends=$drv" >/dev/null
 # the interface virtio_net made (netfront's eth0 is there too)
 dev=
@@ -55,3 +59,6 @@ for a in 192.168.77.1 10.0.0.10; do
 done
 echo "guest d$g ($dev 192.168.77.11, eth0 10.0.0.11) -> driver domain d$drv, ${rounds} x ${secs} s:"
 on g "/rig/bin/sock_bench client 192.168.77.1 10.0.0.10 6100 $secs $rounds 'virtio-argo net' 'TCP netfront'"
+echo
+echo "driver domain d$drv -> guest d$g, ${rounds} x ${secs} s:"
+on drv "/rig/bin/sock_bench client 192.168.77.11 10.0.0.11 6100 $secs $rounds 'virtio-argo net' 'TCP netfront'"

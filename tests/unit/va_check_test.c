@@ -231,6 +231,11 @@ static void test_used(void)
 	used(10, 10, 0, VA_CHAIN_FIRST | VA_CHAIN_LAST | 0x8);
 	expect_used(&fresh, -EPROTO, "USED_CHAIN with unknown flags",
 		    "unknown chain flags are refused");
+	used(10, 10, 0, VA_CHAIN_FIRST | VA_CHAIN_LAST | VA_CHAIN_HOLD);
+	expect_used(&fresh, 0, NULL, "HOLD on a LAST fragment passes");
+	used(10, 4097, 0, VA_CHAIN_FIRST | VA_CHAIN_HOLD);
+	expect_used(&fresh, -EPROTO, "USED_CHAIN with HOLD but not LAST",
+		    "HOLD on a fragment that is not the LAST is refused");
 	used(VA_FRAG_MAX + 1, VA_FRAG_MAX + 1, 0,
 	     VA_CHAIN_FIRST | VA_CHAIN_LAST);
 	expect_used(&fresh, -EPROTO, "USED_CHAIN fragment too large",

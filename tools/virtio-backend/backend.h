@@ -161,7 +161,7 @@ void reply_error(struct guest *g, const struct va_rec *req, uint32_t err);
 void send_event_config(struct devinst *di);
 void send_event_device(struct guest *g, uint16_t dev_num, uint16_t state);
 void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
-	       uint16_t chain, const uint8_t *data, uint32_t total);
+	       uint16_t chain, const uint8_t *data, uint32_t total, bool hold);
 
 /* ---- guest.c ---- */
 
@@ -338,6 +338,7 @@ struct chain {
 
 void chain_record(struct devinst *di, const struct va_rec *r);
 void chain_complete(struct chain *c, const void *data, uint32_t len);
+void chain_complete_held(struct chain *c, const void *data, uint32_t len);
 void chain_drop_queue(struct devinst *di, unsigned int vq);
 void chain_drop_all(struct devinst *di);
 void chain_run_deferred(struct guest *g);

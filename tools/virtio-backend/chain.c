@@ -216,18 +216,34 @@ void chain_record(struct devinst *di, const struct va_rec *r)
 		chain_ready(c);
 }
 
+static void chain_send_used(struct chain *c, const void *data, uint32_t len,
+			    bool hold)
+{
+	struct devinst *di = c->di;
+
+	if (len > c->in_len)
+		len = c->in_len;	/* the protocol forbids more */
+	send_used(di->g, di->dev->dev_num, c->vq, c->id, data, len, hold);
+	chain_free(c);
+}
+
 /*
  * The device wrote @len bytes into the chain's writable buffers: send them
  * (USED_CHAIN) and forget the chain.
  */
 void chain_complete(struct chain *c, const void *data, uint32_t len)
 {
-	struct devinst *di = c->di;
+	chain_send_used(c, data, len, false);
+}
 
-	if (len > c->in_len)
-		len = c->in_len;	/* the protocol forbids more */
-	send_used(di->g, di->dev->dev_num, c->vq, c->id, data, len);
-	chain_free(c);
+/*
+ * The same, for a chain the guest must see used only together with the
+ * chains completed after it, up to the next chain_complete() of the queue
+ * (VA_CHAIN_HOLD).
+ */
+void chain_complete_held(struct chain *c, const void *data, uint32_t len)
+{
+	chain_send_used(c, data, len, true);
 }
 
 /* Reset of one queue: its chains are forgotten, none is completed. */

@@ -21,8 +21,9 @@
  * poll the TAP, and we read one frame at a time: what we cannot place
  * stays in the kernel's queue, never in ours.  With MRG_RXBUF a frame is
  * spread over as many buffers as it needs (num_buffers in the first
- * header); one that needs more than we hold waits, with reading stopped,
- * until more buffers come.  Without MRG_RXBUF it must fit the first
+ * header), all but the last completed with HOLD so that the guest sees
+ * them used at once, as virtio requires; one that needs more than we
+ * hold waits, with reading stopped, until more buffers come.  Without MRG_RXBUF it must fit the first
  * buffer, else it is dropped, as a NIC drops a frame larger than its
  * buffer.
  *
@@ -682,12 +683,16 @@ static bool net_rx_place(struct devinst *di)
 	}
 	put_le16(ni->pkt + offsetof(struct virtio_net_hdr_v1, num_buffers),
 		 need);
+	/* the guest must see the frame's buffers used all at once */
 	while (off < ni->pkt_len) {
 		uint32_t len;
 
 		c = list_first_entry(&ni->rxq, struct chain, link);
 		len = MIN(c->in_len, ni->pkt_len - off);
-		chain_complete(c, ni->pkt + off, len);
+		if (off + len < ni->pkt_len)
+			chain_complete_held(c, ni->pkt + off, len);
+		else
+			chain_complete(c, ni->pkt + off, len);
 		off += len;
 	}
 	ni->pkt_len = 0;

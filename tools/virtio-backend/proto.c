@@ -127,17 +127,20 @@ void send_event_device(struct guest *g, uint16_t dev_num, uint16_t state)
 /*
  * Complete a chain: USED_CHAIN records carrying @total bytes, at most
  * VA_FRAG_MAX each, FIRST on the first and LAST on the last; a chain with
- * no bytes is one empty FIRST|LAST record.
+ * no bytes is one empty FIRST|LAST record.  @hold puts HOLD on the LAST:
+ * the guest publishes the chain with the next one completed without it.
  */
 void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
-	       uint16_t chain, const uint8_t *data, uint32_t total)
+	       uint16_t chain, const uint8_t *data, uint32_t total, bool hold)
 {
 	uint32_t off = 0;
 
 	do {
 		uint32_t n = MIN(total - off, VA_FRAG_MAX);
+		bool last = off + n == total;
 		uint16_t flags = (off ? 0 : VA_CHAIN_FIRST) |
-				 (off + n == total ? VA_CHAIN_LAST : 0);
+				 (last ? VA_CHAIN_LAST : 0) |
+				 (last && hold ? VA_CHAIN_HOLD : 0);
 		uint8_t *p = rec_append(g, 0, VA_USED_CHAIN, dev_num, 0,
 					sizeof(struct va_used_chain) + n);
 

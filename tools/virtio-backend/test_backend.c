@@ -126,6 +126,7 @@ static void check_record(const struct va_rec *r)
 		return;
 	}
 	if (r->msg_id == VA_USED_CHAIN && !(r->type & VA_TYPE_BUS)) {
+		uint16_t flags;
 		uint32_t w;
 
 		if (r->len < sizeof(struct va_used_chain)) {
@@ -138,9 +139,12 @@ static void check_record(const struct va_rec *r)
 			bad("USED_CHAIN written differs from its size");
 		if (w > VA_FRAG_MAX)
 			bad("USED_CHAIN fragment too large");
-		if (get_le16(r->payload + offsetof(struct va_used_chain,
-						   flags)) & ~3)
+		flags = get_le16(r->payload + offsetof(struct va_used_chain,
+						       flags));
+		if (flags & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST | VA_CHAIN_HOLD))
 			bad("USED_CHAIN unknown flags");
+		if ((flags & (VA_CHAIN_HOLD | VA_CHAIN_LAST)) == VA_CHAIN_HOLD)
+			bad("USED_CHAIN with HOLD but not LAST");
 		return;
 	}
 	if (r->len + VA_HDR_SIZE > 1024)
@@ -451,6 +455,25 @@ static uint8_t *get_used(uint16_t dom, uint16_t dev, uint16_t vq,
 	}
 	free(buf);
 	return NULL;
+}
+
+/* The flags of the LAST USED_CHAIN record of (dev, vq, id), or 0xFFFF. */
+static uint16_t used_last_flags(uint16_t dom, uint16_t dev, uint16_t vq,
+				uint16_t id)
+{
+	size_t i;
+
+	for (i = 0; i < nrecs; i++) {
+		const struct va_rec *r = &recs[i].r;
+		const uint8_t *p = r->payload;
+
+		if (recs[i].domid == dom && !r->type &&
+		    r->msg_id == VA_USED_CHAIN && r->dev_num == dev &&
+		    get_le16(p) == vq && get_le16(p + 2) == id &&
+		    (get_le16(p + 16) & VA_CHAIN_LAST))
+			return get_le16(p + 16);
+	}
+	return 0xFFFF;
 }
 
 /* A blk request; returns its status byte (0xFF: no completion). */
@@ -1741,8 +1764,9 @@ static void test_net_device(void)
 	pkt_send(fd, "vt20", frame, 100);
 	r = wait_used(NDOM, DEV_NET, 0, 0, 2048, &len);
 	ok(r && len == NET_HDR + 100 && hdr_is(r, 1) &&
-	   !memcmp(r + NET_HDR, frame, 100),
-	   "net: a frame sent to the TAP completes it: header (num_buffers 1) and the 100 bytes");
+	   !memcmp(r + NET_HDR, frame, 100) &&
+	   !(used_last_flags(NDOM, DEV_NET, 0, 0) & VA_CHAIN_HOLD),
+	   "net: a frame sent to the TAP completes it: header (num_buffers 1) and the 100 bytes, no HOLD");
 	free(r);
 
 	/* a frame with no receive chain waits in the TAP */
@@ -1772,6 +1796,9 @@ static void test_net_device(void)
 	   hdr_is(r, 2) && !memcmp(r + NET_HDR, frame, 1024 - NET_HDR) &&
 	   !memcmp(r2, frame + 1024 - NET_HDR, len2),
 	   "net: ...a second chain comes: the frame spans both, num_buffers 2");
+	ok((used_last_flags(NDOM, DEV_NET, 0, 2) & VA_CHAIN_HOLD) &&
+	   !(used_last_flags(NDOM, DEV_NET, 0, 3) & VA_CHAIN_HOLD),
+	   "net: ...the first chain is held (HOLD), the last ends the group");
 	free(r);
 	free(r2);
 
