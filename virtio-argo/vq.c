@@ -164,7 +164,11 @@ static void va_put_used(struct va_vq *vvq, u16 head, u32 len, bool hold)
 	e->id = cpu_to_virtio32(vdev, head);
 	e->len = cpu_to_virtio32(vdev, len);
 	if (hold) {
-		/* at most num chains are outstanding, so this cannot wrap */
+		/*
+		 * Held and unread entries are all chains the driver still
+		 * owns, at most num of them: no slot it has yet to read is
+		 * overwritten.
+		 */
 		vvq->used_held++;
 		return;
 	}

@@ -23,9 +23,9 @@
  * spread over as many buffers as it needs (num_buffers in the first
  * header), all but the last completed with HOLD so that the guest sees
  * them used at once, as virtio requires; one that needs more than we
- * hold waits, with reading stopped, until more buffers come.  Without MRG_RXBUF it must fit the first
- * buffer, else it is dropped, as a NIC drops a frame larger than its
- * buffer.
+ * hold waits, with reading stopped, until more buffers come.  Without
+ * MRG_RXBUF it must fit the first buffer, else it is dropped, as a NIC
+ * drops a frame larger than its buffer.
  *
  * Transmit: chains go to the TAP in order; a full TAP (EAGAIN) holds
  * them until it polls writable.  A malformed chain (too short or long, a
