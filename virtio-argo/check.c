@@ -163,6 +163,7 @@ int va_check_from_device(const struct va_hdr *h, const void *payload,
 	case VA_USED_CHAIN: {
 		const struct va_used_chain *u = payload;
 		u32 written;
+		u16 flags;
 
 		if (len < sizeof(*u))
 			return reject(why, "USED_CHAIN truncated");
@@ -171,11 +172,10 @@ int va_check_from_device(const struct va_hdr *h, const void *payload,
 			return reject(why, "USED_CHAIN written differs from its size");
 		if (written > VA_FRAG_MAX)
 			return reject(why, "USED_CHAIN fragment too large");
-		if (le16_to_cpu(u->flags) &
-		    ~(VA_CHAIN_FIRST | VA_CHAIN_LAST | VA_CHAIN_HOLD))
+		flags = le16_to_cpu(u->flags);
+		if (flags & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST | VA_CHAIN_HOLD))
 			return reject(why, "USED_CHAIN with unknown flags");
-		if ((le16_to_cpu(u->flags) &
-		     (VA_CHAIN_HOLD | VA_CHAIN_LAST)) == VA_CHAIN_HOLD)
+		if ((flags & (VA_CHAIN_HOLD | VA_CHAIN_LAST)) == VA_CHAIN_HOLD)
 			return reject(why, "USED_CHAIN with HOLD but not LAST");
 		return 0;
 	}

@@ -406,6 +406,17 @@ static void send_chain(uint16_t dom, uint16_t dev, uint16_t vq, uint16_t id,
 	deliver(dom, m.b, m.len);
 }
 
+/* Is captured record @i a USED_CHAIN of (dom, dev, vq, id)? */
+static bool is_used_of(size_t i, uint16_t dom, uint16_t dev, uint16_t vq,
+		       uint16_t id)
+{
+	const struct va_rec *r = &recs[i].r;
+
+	return recs[i].domid == dom && !r->type &&
+	       r->msg_id == VA_USED_CHAIN && r->dev_num == dev &&
+	       get_le16(r->payload) == vq && get_le16(r->payload + 2) == id;
+}
+
 /*
  * Reassemble the USED_CHAIN of (dev, vq, id) from what was captured,
  * checking rule 5 of section 6 on the way.  Returns the bytes (malloc'ed,
@@ -425,9 +436,7 @@ static uint8_t *get_used(uint16_t dom, uint16_t dev, uint16_t vq,
 		uint32_t w, t, off;
 		uint16_t flags;
 
-		if (recs[i].domid != dom || r->type || r->msg_id != VA_USED_CHAIN ||
-		    r->dev_num != dev || get_le16(p) != vq ||
-		    get_le16(p + 2) != id)
+		if (!is_used_of(i, dom, dev, vq, id))
 			continue;
 		w = get_le32(p + 4);
 		t = get_le32(p + 8);
@@ -464,14 +473,13 @@ static uint16_t used_last_flags(uint16_t dom, uint16_t dev, uint16_t vq,
 	size_t i;
 
 	for (i = 0; i < nrecs; i++) {
-		const struct va_rec *r = &recs[i].r;
-		const uint8_t *p = r->payload;
+		uint16_t flags;
 
-		if (recs[i].domid == dom && !r->type &&
-		    r->msg_id == VA_USED_CHAIN && r->dev_num == dev &&
-		    get_le16(p) == vq && get_le16(p + 2) == id &&
-		    (get_le16(p + 16) & VA_CHAIN_LAST))
-			return get_le16(p + 16);
+		if (!is_used_of(i, dom, dev, vq, id))
+			continue;
+		flags = get_le16(recs[i].r.payload + 16);
+		if (flags & VA_CHAIN_LAST)
+			return flags;
 	}
 	return 0xFFFF;
 }
