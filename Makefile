@@ -4,6 +4,12 @@
 #
 #   make [KDIR=/path/to/kernel/build]   build the four modules
 #   make check                          the whole test suite (host + Xen VMs)
+#   make check-quick                    host tests, static analysis and one
+#                                       6.1 boot of the in-VM suite: for
+#                                       iterating on code (10 minutes warm)
+#   make clean-cache                    empty the rig's cache (Xen, kernels:
+#                                       ${XDG_CACHE_HOME:-~/.cache}/virtio-argo
+#                                       or $ARGO_TEST_CACHE)
 #   make install [DESTDIR=] [PREFIX=/usr/local] [KDIR=]
 #                                       the modules (updates/, depmod),
 #                                       libargo and its headers, the argo
@@ -38,7 +44,7 @@ DKMS_FILES := COPYING Kbuild dkms.conf \
 	$(foreach m,$(MODULES),$(wildcard $(m)/Kbuild $(m)/*.c $(m)/*.h))
 DIST ?= $(CURDIR)/dist
 
-.PHONY: all modules clean check unit install uninstall modules_install \
+.PHONY: all modules clean check check-quick clean-cache unit install uninstall modules_install \
 	modules_uninstall dkms-src dkms-install dkms-uninstall deb
 
 all: modules
@@ -72,7 +78,7 @@ uninstall: modules_uninstall
 	$(MAKE) -C tools uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 # The DKMS source folder, /usr/src/virtio-argo-VERSION: only what kbuild
-# needs (never the test cache in build/).
+# needs (never the rig's work folder build/).
 dkms-src:
 	@grep -q '^PACKAGE_VERSION="$(VERSION)"$$' dkms.conf || \
 		{ echo "dkms.conf's PACKAGE_VERSION is not $(VERSION)" >&2; exit 1; }
@@ -95,7 +101,7 @@ deb:
 	bash scripts/make-deb "$(DIST)" "$(VERSION)"
 
 # Not kbuild's `M=... clean`: that deletes every *.o and *.ko below this
-# folder, including the test cache in build/ (the rig's unpacked kernels).
+# folder, including the rig's work folder build/ (its module builds).
 KBUILD_DIRS := argo-core argo-char argo-vsock virtio-argo tests/kmod
 clean:
 	find $(KBUILD_DIRS) \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
@@ -113,3 +119,11 @@ unit:
 
 check:
 	bash scripts/check
+
+check-quick:
+	bash scripts/check --quick
+
+# The rig's cache is shared by every clone of this user; this empties it
+# (the work folder build/ of this clone too).
+clean-cache:
+	bash scripts/clean-cache

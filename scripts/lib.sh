@@ -3,16 +3,34 @@
 # Shared shell functions of the test rig.  Sourced by scripts/check,
 # scripts/testvm and the scripts/rig-* steps; never run on its own.
 #
-# Everything the rig downloads or builds lives under one cache folder:
-# $ARGO_TEST_CACHE, by default build/ in the repository.  Several clones
-# may share one cache; each step keys what it stores on the inputs that
-# matter (package versions, config hashes), so a warm cache is reused.
-
+# Two folders:
+#  - the cache, $ARGO_TEST_CACHE, by default the per-user cache folder
+#    ${XDG_CACHE_HOME:-~/.cache}/virtio-argo: what the rig downloads or
+#    builds from other projects' sources (apt lists, Xen, its tools, the
+#    kernels, the debug kernel, the sid chroot, vsock_test, checkpatch,
+#    the Flask policies, the fuzz corpora).  It outlives the clone, so a
+#    fresh clone (and CI on the developer's machine) starts warm.  Each
+#    entry is keyed on what it was built from (package versions, config
+#    and script hashes, the compiler) and a stale one is never used; each
+#    is made under a lock (rig_lock) and moved into place whole, so several
+#    clones can use one cache at once.  `make clean-cache` empties it.
+#  - the work folder, build/ in this clone ($ARGO_TEST_WORK overrides it):
+#    what is built from this clone's own files (the modules, the guest
+#    images, the userspace programs), the VM runs and make check's report.
 RIG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-RIG_CACHE=${ARGO_TEST_CACHE:-$RIG_ROOT/build}
-mkdir -p "$RIG_CACHE/logs"
-mkdir -p "$RIG_CACHE"
+rig_default_cache() { echo "${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/virtio-argo"; }
+RIG_CACHE=${ARGO_TEST_CACHE:-$(rig_default_cache)}
+RIG_WORK=${ARGO_TEST_WORK:-$RIG_ROOT/build}
+mkdir -p "$RIG_CACHE/locks" "$RIG_WORK/logs"
 RIG_CACHE=$(cd "$RIG_CACHE" && pwd)
+RIG_WORK=$(cd "$RIG_WORK" && pwd)
+# A mark that this folder is the rig's: `make clean-cache` empties no other.
+[ -e "$RIG_CACHE/CACHEDIR.TAG" ] ||
+	printf '%s\n' 'Signature: 8a477f597d28d172789f06886806bc55' \
+		'# The virtio-argo test rig'"'"'s cache (scripts/lib.sh); make clean-cache empties it.' \
+		>"$RIG_CACHE/CACHEDIR.TAG"
+# Logs of this clone's runs (the cache's own builds log here too).
+RIG_LOGS=$RIG_WORK/logs
 RIG_JOBS=${RIG_JOBS:-$(nproc)}
 
 # Kernel series the rig knows: the Debian 12 kernel and the backports one
@@ -27,6 +45,15 @@ RIG_SERIES_ALL="$RIG_SERIES debug"
 # sid's archive through that chroot; our modules are built inside it by
 # scripts/rig-sid-build).
 RIG_SERIES_EXTRA="sid"
+
+# rig_lock NAME: hold the cache's lock NAME until this process exits (or
+# the shell closes the descriptor): one clone builds an entry while the
+# others wait for it, then find it made.
+rig_lock() {
+	local fd
+	exec {fd}>"$RIG_CACHE/locks/$1.lock"
+	flock "$fd"
+}
 
 rig_log() { printf '[rig] %s\n' "$*" >&2; }
 rig_die() { printf '[rig] error: %s\n' "$*" >&2; exit 2; }
@@ -86,12 +113,15 @@ rig_apt_get() { local o; mapfile -t o < <(rig_apt_opts); apt-get -q "${o[@]}" "$
 rig_apt_cache() { local o; mapfile -t o < <(rig_apt_opts); apt-cache "${o[@]}" "$@"; }
 
 # Same mirrors as the machine uses (or Debian's), bookworm plus backports.
-rig_apt_setup() {
+# Under the cache's apt lock, in a subshell that releases it.
+rig_apt_setup() { (rig_apt_setup_locked) || exit 2; }
+rig_apt_setup_locked() {
 	local mirror=http://deb.debian.org/debian
 	local sec=http://deb.debian.org/debian-security
 	local key="[signed-by=/usr/share/keyrings/debian-archive-keyring.gpg]"
 	local age
 
+	rig_lock apt
 	mkdir -p "$RIG_APT/lists/partial" "$RIG_APT/cache/archives/partial"
 	cat >"$RIG_APT/sources.list.new" <<EOF
 deb $key $mirror bookworm main
@@ -110,7 +140,7 @@ EOF
 	age=999999
 	[ -f "$RIG_APT/updated" ] && age=$(( $(date +%s) - $(stat -c %Y "$RIG_APT/updated") ))
 	if [ "$age" -gt 43200 ] || [ -n "${ARGO_TEST_REFRESH:-}" ]; then
-		rig_quiet "$RIG_CACHE/logs/apt-update.log" rig_apt_get update ||
+		rig_quiet "$RIG_LOGS/apt-update.log" rig_apt_get update ||
 			rig_die "cannot update the rig's private apt lists"
 		touch "$RIG_APT/updated"
 	fi
@@ -120,8 +150,31 @@ EOF
 rig_apt_download() {
 	local dir=$1; shift
 	mkdir -p "$dir"
-	(cd "$dir" && rig_apt_get download "$@") >"$RIG_CACHE/logs/apt-download.log" 2>&1 ||
-		{ tail -n 20 "$RIG_CACHE/logs/apt-download.log" >&2; return 1; }
+	(cd "$dir" && rig_apt_get download "$@") >"$RIG_LOGS/apt-download.log" 2>&1 ||
+		{ tail -n 20 "$RIG_LOGS/apt-download.log" >&2; return 1; }
+}
+
+# rig_apt_fetch PKG VER: the .deb of PKG=VER, downloaded once into the
+# cache's debs/ folder, which keeps one version of each package (the
+# kernel source packages serve several steps: checkpatch, vsock_test, the
+# debug kernel).  Prints its path.
+rig_apt_fetch() {
+	local pkg=$1 ver=$2 name f t
+	name=${pkg}_${ver/:/%3a}
+	(
+		rig_lock "deb-$pkg"
+		for f in "$RIG_CACHE/debs/${pkg}"_*.deb; do
+			[ -e "$f" ] || continue
+			case $f in "$RIG_CACHE/debs/$name"_*.deb) ;; *) rm -f "$f" ;; esac
+		done
+		compgen -G "$RIG_CACHE/debs/${name}_*.deb" >/dev/null && exit 0
+		t=$(mktemp -d "$RIG_CACHE/debs.tmp.XXXXXX")
+		trap 'rm -rf "$t"' EXIT
+		rig_apt_download "$t" "$pkg=$ver" || exit 1
+		mkdir -p "$RIG_CACHE/debs"
+		mv "$t"/*.deb "$RIG_CACHE/debs/"
+	) || return 1
+	compgen -G "$RIG_CACHE/debs/${name}_*.deb" | head -n 1
 }
 
 # ---- kernels ------------------------------------------------------------
