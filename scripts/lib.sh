@@ -21,14 +21,18 @@ RIG_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 rig_default_cache() { echo "${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/virtio-argo"; }
 RIG_CACHE=${ARGO_TEST_CACHE:-$(rig_default_cache)}
 RIG_WORK=${ARGO_TEST_WORK:-$RIG_ROOT/build}
-mkdir -p "$RIG_CACHE/locks" "$RIG_WORK/logs"
-RIG_CACHE=$(cd "$RIG_CACHE" && pwd)
-RIG_WORK=$(cd "$RIG_WORK" && pwd)
-# A mark that this folder is the rig's: `make clean-cache` empties no other.
-[ -e "$RIG_CACHE/CACHEDIR.TAG" ] ||
+# A folder the rig makes its cache (new or empty) gets the standard mark of
+# a cache folder, CACHEDIR.TAG: `make clean-cache` empties no other folder
+# than one so marked or the default one.
+if [ -z "$(ls -A "$RIG_CACHE" 2>/dev/null)" ]; then
+	mkdir -p "$RIG_CACHE"
 	printf '%s\n' 'Signature: 8a477f597d28d172789f06886806bc55' \
 		'# The virtio-argo test rig'"'"'s cache (scripts/lib.sh); make clean-cache empties it.' \
 		>"$RIG_CACHE/CACHEDIR.TAG"
+fi
+mkdir -p "$RIG_CACHE/locks" "$RIG_WORK/logs"
+RIG_CACHE=$(cd "$RIG_CACHE" && pwd)
+RIG_WORK=$(cd "$RIG_WORK" && pwd)
 # Logs of this clone's runs (the cache's own builds log here too).
 RIG_LOGS=$RIG_WORK/logs
 RIG_JOBS=${RIG_JOBS:-$(nproc)}
