@@ -18,7 +18,9 @@
  * A record that breaks the rules for one device fails that device only.
  */
 #include <linux/argo.h>
+#include <linux/bitmap.h>
 #include <linux/jiffies.h>
+#include <linux/nospec.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include "va.h"
@@ -240,6 +242,19 @@ static struct va_device *va_find(struct va_backend *be, u16 dev_num)
 	return NULL;
 }
 
+/*
+ * Is @dev_num a device we removed?  The backend cannot know when we drop
+ * a device on our own (one that broke a rule): its records for it, sent
+ * before our next GET_DEVICES, are moot rather than a violation that
+ * would fail the backend's other devices.  A number the backend never
+ * offered stays a violation.  be->lock held.
+ */
+static bool va_retired(struct va_backend *be, u16 dev_num)
+{
+	lockdep_assert_held(&be->lock);
+	return test_bit(dev_num, be->retired);
+}
+
 /* A response: hand it to the request waiting for it.  be->lock held. */
 static int va_rx_response(struct va_backend *be, const struct va_hdr *h,
 			  const void *payload, u32 len, const char **why)
@@ -247,6 +262,7 @@ static int va_rx_response(struct va_backend *be, const struct va_hdr *h,
 	struct va_request *rq = be->req;
 	u16 token = le16_to_cpu(h->token);
 
+	lockdep_assert_held(&be->lock);
 	if ((h->type & VA_TYPE_BUS) && h->msg_id == VA_BUS_PING &&
 	    token == be->ping_token && !(h->type & VA_TYPE_ERROR)) {
 		be->ping_token = 0;
@@ -284,6 +300,7 @@ static int va_rx_event(struct va_backend *be, const struct va_hdr *h,
 {
 	struct va_device *dev;
 
+	lockdep_assert_held(&be->lock);
 	if (h->type & VA_TYPE_BUS) {
 		const struct va_event_device *e = payload;
 		u16 num = le16_to_cpu(e->dev_num);
@@ -304,6 +321,8 @@ static int va_rx_event(struct va_backend *be, const struct va_hdr *h,
 	}
 	dev = va_find(be, le16_to_cpu(h->dev_num));
 	if (!dev) {
+		if (va_retired(be, le16_to_cpu(h->dev_num)))
+			return 0;
 		*why = "EVENT_CONFIG for an unknown device";
 		return -EPROTO;
 	}
@@ -322,18 +341,26 @@ static int va_rx_used(struct va_backend *be, const struct va_hdr *h,
 	spin_lock(&be->lock);
 	dev = va_find(be, le16_to_cpu(h->dev_num));
 	if (!dev) {
+		bool retired = va_retired(be, le16_to_cpu(h->dev_num));
+
 		spin_unlock(&be->lock);
+		if (retired)
+			return 0;
 		*why = "USED_CHAIN for an unknown device";
 		return -EPROTO;
 	}
-	if (READ_ONCE(dev->failed)) {
-		/* Its chains were failed already; what still comes is moot. */
+	if (READ_ONCE(dev->failed) || dev->resetting) {
+		/*
+		 * Its chains were failed already, or the driver takes its
+		 * buffers back after a reset (va_reset()): what still comes
+		 * is moot, and must not be copied.
+		 */
 		spin_unlock(&be->lock);
 		return 0;
 	}
 	spin_lock(&dev->vqs_lock);
 	if (qi < dev->max_vqs)
-		vvq = dev->vqs[qi];
+		vvq = dev->vqs[array_index_nospec(qi, dev->max_vqs)];
 	if (vvq)
 		atomic_inc(&vvq->copying);
 	spin_unlock(&dev->vqs_lock);
@@ -432,6 +459,18 @@ static void va_rx(struct argo_ring *ring, void *priv)
 	}
 }
 
+/* How many devices the backend has with us.  be->lock held. */
+static unsigned int va_count_devices(struct va_backend *be)
+{
+	struct va_device *dev;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&be->lock);
+	list_for_each_entry(dev, &be->devices, node)
+		n++;
+	return n;
+}
+
 struct va_devices_answer {
 	struct va_get_devices_resp r;
 	struct va_device_entry e[VA_MAX_DEVICES];
@@ -471,13 +510,22 @@ static void va_discover(struct va_backend *be)
 		count = le16_to_cpu(resp->r.count);
 		for (i = 0; i < count; i++) {
 			u16 num = le16_to_cpu(resp->e[i].dev_num);
+			unsigned int have;
 			bool known;
 
 			spin_lock(&be->lock);
 			known = va_find(be, num);
+			have = va_count_devices(be);
 			spin_unlock(&be->lock);
-			if (num && !known)
-				va_device_create(be, num);
+			if (!num || known)
+				continue;
+			/* The limit is per guest, over all pages, not per page. */
+			if (have >= VA_MAX_DEVICES) {
+				va_err(be, "offers more than %u devices: device %u and later not added",
+				       VA_MAX_DEVICES, num);
+				goto out;
+			}
+			va_device_create(be, num);
 		}
 		next = le16_to_cpu(resp->r.next);
 		if (next && next <= offset) {
@@ -486,6 +534,7 @@ static void va_discover(struct va_backend *be)
 		}
 		offset = next;
 	} while (offset);
+out:
 	kfree(resp);
 }
 
@@ -501,6 +550,7 @@ static void va_backend_remove(struct va_backend *be, struct va_device *dev)
 	va_device_remove(dev);
 	spin_lock(&be->lock);
 	list_del_init(&dev->node);
+	__set_bit(dev->dev_num, be->retired);
 	spin_unlock(&be->lock);
 	put_device(&dev->vdev.dev);
 }
@@ -547,6 +597,35 @@ static void va_backend_work(struct work_struct *work)
 		va_discover(be);
 }
 
+/*
+ * Fail the devices whose backend holds completed chains back for longer
+ * than the timeout (va_vq_held_too_long()): a backend that answers PINGs
+ * but never ends a VA_CHAIN_HOLD group would keep their I/O waiting
+ * forever.  be->lock held.
+ */
+#define VA_HELD_TOO_LONG \
+	"completed chains held back (VA_CHAIN_HOLD) beyond the timeout"
+
+static void va_check_held(struct va_backend *be)
+{
+	struct va_device *dev;
+	unsigned int i;
+
+	lockdep_assert_held(&be->lock);
+	list_for_each_entry(dev, &be->devices, node) {
+		bool late = false;
+
+		if (READ_ONCE(dev->failed))
+			continue;
+		spin_lock(&dev->vqs_lock);
+		for (i = 0; i < dev->max_vqs && !late; i++)
+			late = dev->vqs[i] && va_vq_held_too_long(dev->vqs[i]);
+		spin_unlock(&dev->vqs_lock);
+		if (late)
+			va_device_fail(dev, VA_HELD_TOO_LONG);
+	}
+}
+
 static void va_backend_tick(struct work_struct *work)
 {
 	struct va_backend *be = container_of(to_delayed_work(work),
@@ -565,6 +644,7 @@ static void va_backend_tick(struct work_struct *work)
 	ssize_t r;
 
 	spin_lock(&be->lock);
+	va_check_held(be);
 	if (be->state == VA_BE_IDLE) {
 		be->rescan = true;
 		va_backend_kick(be);
@@ -632,7 +712,8 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 	be->state = VA_BE_IDLE;
 	be->last_rx = jiffies;
 	be->rxbuf = kmalloc(VA_CTRL_MAX, GFP_KERNEL);
-	if (!be->rxbuf)
+	be->retired = bitmap_zalloc(VA_DEV_NUMS, GFP_KERNEL);
+	if (!be->rxbuf || !be->retired)
 		goto err;
 	be->pdev = platform_device_register_simple("virtio-argo", domid,
 						   NULL, 0);
@@ -663,6 +744,7 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 err:
 	if (be->pdev)
 		platform_device_unregister(be->pdev);
+	bitmap_free(be->retired);
 	kfree(be->rxbuf);
 	kfree(be);
 	return ERR_PTR(r);
@@ -693,6 +775,7 @@ void va_backend_destroy(struct va_backend *be)
 	cancel_work_sync(&be->work);
 	argo_ring_destroy(be->ring);
 	platform_device_unregister(be->pdev);
+	bitmap_free(be->retired);
 	kfree(be->rxbuf);
 	kfree(be);
 }

@@ -130,11 +130,18 @@ static void va_config_work(struct work_struct *work)
  * va_device_config_event() - the backend says the config space changed
  * @dev: the device
  *
- * Context: the rx callback; the refresh runs in a work item because it
- * needs answers that the rx callback itself delivers.
+ * An event before the device is registered or once its removal began is
+ * dropped: the removal cancels the work after clearing @registered under
+ * the same lock, so the work is never queued on a device being freed.
+ * Events that come while the work is pending coalesce into one refresh.
+ *
+ * Context: the rx callback, holding the backend's lock; the refresh runs
+ * in a work item because it needs answers that the rx callback itself
+ * delivers.
  */
 void va_device_config_event(struct va_device *dev)
 {
+	lockdep_assert_held(&dev->be->lock);
 	if (dev->registered)
 		schedule_work(&dev->config_work);
 }
@@ -167,24 +174,33 @@ static void va_set(struct virtio_device *vdev, unsigned int offset,
 	} __packed req;
 	struct va_generation resp;
 	unsigned long flags;
-	u32 rlen;
+	u32 rlen, done, n;
 
-	if (offset > dev->config_size || len > dev->config_size - offset ||
-	    len > VA_CONFIG_CHUNK) {
+	if (offset > dev->config_size || len > dev->config_size - offset) {
 		dev_warn_ratelimited(&vdev->dev,
-				     "config write %u+%u beyond %u bytes\n",
+				     "config write %u+%u beyond %u bytes: dropped\n",
 				     offset, len, dev->config_size);
 		return;
 	}
 	spin_lock_irqsave(&dev->cfg_lock, flags);
 	memcpy(dev->config + offset, buf, len);
-	req.c.generation = cpu_to_le32(dev->generation);
 	spin_unlock_irqrestore(&dev->cfg_lock, flags);
-	req.c.offset = cpu_to_le32(offset);
-	req.c.size = cpu_to_le32(len);
-	memcpy(req.data, buf, len);
-	if (!va_dev_request(dev, VA_SET_CONFIG, &req, sizeof(req.c) + len,
-			    &resp, sizeof(resp), &rlen)) {
+	/* SET_CONFIG carries at most VA_CONFIG_CHUNK bytes: one per chunk. */
+	for (done = 0; done < len; done += n) {
+		n = min_t(u32, len - done, VA_CONFIG_CHUNK);
+		spin_lock_irqsave(&dev->cfg_lock, flags);
+		req.c.generation = cpu_to_le32(dev->generation);
+		spin_unlock_irqrestore(&dev->cfg_lock, flags);
+		req.c.offset = cpu_to_le32(offset + done);
+		req.c.size = cpu_to_le32(n);
+		memcpy(req.data, (const u8 *)buf + done, n);
+		if (va_dev_request(dev, VA_SET_CONFIG, &req, sizeof(req.c) + n,
+				   &resp, sizeof(resp), &rlen)) {
+			dev_warn_ratelimited(&vdev->dev,
+					     "config write %u+%u: the backend did not take it\n",
+					     offset + done, n);
+			return;
+		}
 		spin_lock_irqsave(&dev->cfg_lock, flags);
 		dev->generation = le32_to_cpu(resp.generation);
 		spin_unlock_irqrestore(&dev->cfg_lock, flags);
@@ -231,9 +247,16 @@ static int va_write_status(struct va_device *dev, u8 status)
 
 static void va_set_status(struct virtio_device *vdev, u8 status)
 {
+	struct va_device *dev = to_va_device(vdev);
+
 	/* A reset goes through va_reset(). */
-	if (status)
-		va_write_status(to_va_device(vdev), status);
+	if (!status)
+		return;
+	/* The driver starts again: the device's completions count again. */
+	spin_lock(&dev->be->lock);
+	dev->resetting = false;
+	spin_unlock(&dev->be->lock);
+	va_write_status(dev, status);
 }
 
 static void va_reset(struct virtio_device *vdev)
@@ -245,13 +268,19 @@ static void va_reset(struct virtio_device *vdev)
 	for (i = 0; i < dev->max_vqs; i++)
 		if (dev->vqs[i])
 			flush_work(&dev->vqs[i]->kick);
+	/*
+	 * From here on no USED_CHAIN starts a copy: the driver frees its
+	 * buffers once we return, and a record that follows the reset's
+	 * answer in the same Argo message (or a backend that ignores the
+	 * reset) must not write into them.  The rx path checks the flag
+	 * under the backend's lock before it counts a copy, so after the
+	 * waits below nothing writes into the old chains.
+	 */
+	spin_lock(&dev->be->lock);
+	dev->resetting = true;
+	spin_unlock(&dev->be->lock);
 	va_write_status(dev, 0);
 	WRITE_ONCE(dev->status, 0);
-	/*
-	 * The backend answered the reset after every USED_CHAIN it sent
-	 * before it (Argo keeps order), so no record for the old chains
-	 * follows; a failed device may still have copies running.
-	 */
 	for (i = 0; i < dev->max_vqs; i++) {
 		struct va_vq *vvq;
 
@@ -260,7 +289,7 @@ static void va_reset(struct virtio_device *vdev)
 		spin_unlock(&dev->vqs_lock);
 		if (!vvq)
 			continue;
-		wait_event(dev->wq, !atomic_read(&vvq->copying));
+		wait_var_event(&vvq->copying, !atomic_read(&vvq->copying));
 		va_vq_forget_all(vvq);
 	}
 }
@@ -279,10 +308,8 @@ static int va_finalize_features(struct virtio_device *vdev)
 	} __packed req;
 	u32 len;
 
+	/* Only the ring features va_ring_features() let through remain. */
 	vring_transport_features(vdev);
-	/* This transport plays the device for split rings only. */
-	__virtio_clear_bit(vdev, VIRTIO_F_RING_PACKED);
-	__virtio_clear_bit(vdev, VIRTIO_F_NOTIFICATION_DATA);
 	if (!__virtio_test_bit(vdev, VIRTIO_F_VERSION_1)) {
 		dev_err(&vdev->dev, "backend device is not VIRTIO_F_VERSION_1\n");
 		return -EINVAL;
@@ -364,6 +391,28 @@ static void va_device_release(struct device *d)
 	kfree(dev);
 }
 
+/*
+ * The features of the ring and of its negotiation (bits 24 to 40) are
+ * this transport's to offer, not the backend's: the guest plays the
+ * device side of every vring, which the backend never sees.  We offer
+ * what vq.c implements, whatever the backend says: VERSION_1 (required),
+ * INDIRECT_DESC and EVENT_IDX when the backend's device wants them (it
+ * offers them for devices whose drivers gain from them), and never, for
+ * example, IN_ORDER (USED_CHAIN records complete in any order) or
+ * RING_PACKED.  The device's own bits (0 to 23, 41 and up) pass as they
+ * are.
+ */
+#define VA_RING_FEATURES	GENMASK_ULL(40, 24)
+#define VA_RING_OURS		(BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |	\
+				 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |	\
+				 BIT_ULL(VIRTIO_F_VERSION_1))
+
+static u64 va_ring_features(u64 offered)
+{
+	return (offered & ~VA_RING_FEATURES) |
+	       (offered & VA_RING_FEATURES & VA_RING_OURS);
+}
+
 static int va_device_probe_info(struct va_device *dev)
 {
 	struct va_device_info info;
@@ -401,6 +450,7 @@ static int va_device_probe_info(struct va_device *dev)
 	}
 	for (i = 0; i < count; i++)
 		dev->dev_features |= (u64)le32_to_cpu(fresp.words[i]) << (32 * i);
+	dev->dev_features = va_ring_features(dev->dev_features);
 	return 0;
 }
 
@@ -424,7 +474,6 @@ struct va_device *va_device_create(struct va_backend *be, u16 dev_num)
 	spin_lock_init(&dev->cfg_lock);
 	spin_lock_init(&dev->cb_lock);
 	spin_lock_init(&dev->vqs_lock);
-	init_waitqueue_head(&dev->wq);
 	INIT_WORK(&dev->config_work, va_config_work);
 	INIT_LIST_HEAD(&dev->node);
 
@@ -460,6 +509,7 @@ struct va_device *va_device_create(struct va_backend *be, u16 dev_num)
 	/* Listed first: the driver's probe already does I/O. */
 	spin_lock(&be->lock);
 	list_add_tail(&dev->node, &be->devices);
+	__clear_bit(dev_num, be->retired);
 	spin_unlock(&be->lock);
 	r = register_virtio_device(&dev->vdev);
 	if (r) {
@@ -470,7 +520,9 @@ struct va_device *va_device_create(struct va_backend *be, u16 dev_num)
 		put_device(&dev->vdev.dev);
 		return ERR_PTR(r);
 	}
+	spin_lock(&be->lock);
 	dev->registered = true;
+	spin_unlock(&be->lock);
 	va_info(be, "device %u: virtio id %u as %s", dev_num, dev->device_id,
 		dev_name(&dev->vdev.dev));
 	return dev;
@@ -486,12 +538,17 @@ err:
 
 /**
  * va_device_remove() - unregister a device, as unbinding its driver would
- * @dev: the device, already unlinked from its backend's list
+ * @dev: the device, still on its backend's list (so that the completions
+ *	its driver waits for while it lets go find it), picked for removal
  *
  * Context: the backend's work; sleeps until the driver let go.
  */
 void va_device_remove(struct va_device *dev)
 {
+	/* No EVENT_CONFIG queues the refresh again after this. */
+	spin_lock(&dev->be->lock);
+	dev->registered = false;
+	spin_unlock(&dev->be->lock);
 	cancel_work_sync(&dev->config_work);
 	va_info(dev->be, "device %u: removing %s", dev->dev_num,
 		dev_name(&dev->vdev.dev));

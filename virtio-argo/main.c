@@ -20,6 +20,8 @@
 #include "va.h"
 
 #define VA_MAX_BACKENDS	8
+/* Xen's DOMID_FIRST_RESERVED: the domids from here up name no domain. */
+#define VA_DOMID_RESERVED	0x7FF0U
 
 static ushort backends[VA_MAX_BACKENDS];
 static int nr_backends;
@@ -35,10 +37,36 @@ unsigned int va_max_vq_size = 256;
 module_param_named(queue_size, va_max_vq_size, uint, 0444);
 MODULE_PARM_DESC(queue_size, "Largest virtqueue size offered to drivers (default 256)");
 
+/* 0 would fail every request at once; beyond 10 minutes, I/O looks hung. */
+#define VA_TIMEOUT_MIN	100U
+#define VA_TIMEOUT_MAX	600000U
+
 unsigned int va_timeout_ms = 5000;
-module_param_named(timeout_ms, va_timeout_ms, uint, 0644);
+
+static int va_timeout_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int r = kstrtouint(val, 0, &ms);
+
+	if (r)
+		return r;
+	if (ms < VA_TIMEOUT_MIN || ms > VA_TIMEOUT_MAX) {
+		pr_err("timeout_ms must be %u..%u, not %u\n", VA_TIMEOUT_MIN,
+		       VA_TIMEOUT_MAX, ms);
+		return -EINVAL;
+	}
+	WRITE_ONCE(va_timeout_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops va_timeout_ops = {
+	.set = va_timeout_set,
+	.get = param_get_uint,
+};
+
+module_param_cb(timeout_ms, &va_timeout_ops, &va_timeout_ms, 0644);
 MODULE_PARM_DESC(timeout_ms,
-		 "How long a backend may take to answer before it is considered gone, in ms (default 5000)");
+		 "How long a backend may take to answer before it is considered gone, in ms (100..600000, default 5000)");
 
 struct workqueue_struct *va_io_wq;
 struct workqueue_struct *va_ctl_wq;
@@ -59,6 +87,33 @@ static void va_destroy_all(void)
 		destroy_workqueue(va_io_wq);
 }
 
+/*
+ * Each backend is one real domain, named once: a second connection to
+ * the same domain would register a second parent device of that name,
+ * and the reserved domids (DOMID_FIRST_RESERVED, 0x7ff0, and up, among
+ * them Argo's "any domain") name no backend.
+ */
+static bool __init va_backends_valid(void)
+{
+	int i, j;
+
+	for (i = 0; i < nr_backends; i++) {
+		if (backends[i] >= VA_DOMID_RESERVED) {
+			pr_err("backends=: %u is a reserved domain id, not a backend's\n",
+			       backends[i]);
+			return false;
+		}
+		for (j = 0; j < i; j++) {
+			if (backends[j] == backends[i]) {
+				pr_err("backends=: domain %u is named twice\n",
+				       backends[i]);
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
 static int __init va_init(void)
 {
 	size_t ring = clamp_t(size_t, (size_t)ring_kb * 1024,
@@ -71,6 +126,8 @@ static int __init va_init(void)
 		pr_err("queue_size must be 2..%u\n", VA_MAX_VQ_SIZE);
 		return -EINVAL;
 	}
+	if (!va_backends_valid())
+		return -EINVAL;
 	/*
 	 * Block I/O to these devices can be needed to free memory, so the
 	 * kick work keeps a rescuer thread.  The control work adds and

@@ -12,16 +12,25 @@
  *    sent; it never waits for a response, since it is what delivers them;
  *  - vring_interrupt() runs with interrupts and bottom halves disabled, as
  *    virtio drivers expect of a transport's interrupt.
+ *
+ * Lock order (outer first):
+ *   va_backend.req_mutex
+ *     va_backend.lock
+ *       va_device.vqs_lock
+ *         va_vq.lock, va_device.cb_lock (each innermost, never nested)
+ *   va_device.cfg_lock is taken alone.
+ * Helpers that expect a lock held say so with lockdep_assert_held().
  */
 #ifndef _VIRTIO_ARGO_VA_H
 #define _VIRTIO_ARGO_VA_H
 
+#include <linux/build_bug.h>
 #include <linux/completion.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/virtio.h>
 #include <linux/virtio_config.h>
-#include <linux/wait.h>
+#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 #include <argo/virtio_argo_proto.h>
 #include <argo/virtio_argo_check.h>
@@ -31,6 +40,26 @@ struct platform_device;
 struct vring_desc;
 struct vring_avail;
 struct vring_used;
+
+/* The wire's sizes (docs/virtio-argo-protocol.md): what the records are. */
+static_assert(sizeof(struct va_hdr) == 8);
+static_assert(sizeof(struct va_error) == 4);
+static_assert(sizeof(struct va_get_devices_req) == 4);
+static_assert(sizeof(struct va_get_devices_resp) == 4);
+static_assert(sizeof(struct va_device_entry) == 10);
+static_assert(sizeof(struct va_ping) == 8);
+static_assert(sizeof(struct va_event_device) == 4);
+static_assert(sizeof(struct va_device_info) == 24);
+static_assert(sizeof(struct va_features) == 8);
+static_assert(sizeof(struct va_get_config_req) == 8);
+static_assert(sizeof(struct va_config) == 12);
+static_assert(sizeof(struct va_generation) == 4);
+static_assert(sizeof(struct va_status) == 4);
+static_assert(sizeof(struct va_vq_index) == 4);
+static_assert(sizeof(struct va_get_vqueue_resp) == 8);
+static_assert(sizeof(struct va_set_vqueue) == 32);
+static_assert(sizeof(struct va_avail_chain) == 20);
+static_assert(sizeof(struct va_used_chain) == 20);
 
 extern struct workqueue_struct *va_io_wq;
 extern struct workqueue_struct *va_ctl_wq;
@@ -70,6 +99,8 @@ struct va_request {
  * @tick: liveness checks (a PING after 2 s of silence while answers are
  *	owed, after 5 s otherwise) and rediscovery retries
  * @rxbuf: one control record, copied out of the ring for validation
+ * @retired: the device numbers of devices we removed (one bit per u16
+ *	number), whose late records are ignored; under @lock
  */
 struct va_backend {
 	u16 domid;
@@ -95,8 +126,12 @@ struct va_backend {
 	bool denied;			/* see VA_BE_DENIED */
 	atomic_t outstanding;
 	u8 *rxbuf;
+	unsigned long *retired;
 	struct list_head node;
 };
+
+/* Device numbers are 16 bits wide. */
+#define VA_DEV_NUMS	BIT(16)
 
 /* Per-chain state, indexed by the chain's head descriptor. */
 enum va_chain_stage {
@@ -123,9 +158,12 @@ struct va_chain {
  * @used_idx: the used index the driver sees
  * @used_held: used entries written after @used_idx but not yet published:
  *	chains the device completed with VA_CHAIN_HOLD
+ * @held_since: jiffies when the oldest of them was written; a backend
+ *	that holds them longer than the timeout fails the device
  * @last_avail: next avail index to read (kick work only)
  * @txbuf: records being batched into one Argo message (kick work only)
- * @copying: rx copies in progress, waited for before the buffers go away
+ * @copying: rx copies in progress, waited for (wait_var_event()) before
+ *	the buffers go away
  */
 struct va_vq {
 	struct virtqueue *vq;
@@ -141,6 +179,7 @@ struct va_vq {
 	struct va_chain *chains;
 	u16 used_idx;
 	u16 used_held;
+	unsigned long held_since;
 	u16 signalled;
 	u16 last_avail;
 	struct work_struct kick;
@@ -160,6 +199,12 @@ struct va_vq {
  * @vqs_lock: protects @vqs and each va_vq's @live
  * @failed: the device misbehaved or its backend went away: every chain
  *	completes locally with an error and no message is sent for it
+ * @registered: the driver core knows the device and EVENT_CONFIG may
+ *	queue @config_work; under the backend's lock, cleared before the
+ *	device is unregistered (and @config_work cancelled)
+ * @resetting: a reset was sent and no new status yet: USED_CHAIN records
+ *	for the device are dropped, since the driver takes its buffers back
+ *	once the reset returns; under the backend's lock
  */
 struct va_device {
 	struct virtio_device vdev;
@@ -181,7 +226,7 @@ struct va_device {
 	bool removing;
 	bool unlinking;			/* picked for removal; under be->lock */
 	bool registered;
-	wait_queue_head_t wq;
+	bool resetting;
 	struct work_struct config_work;
 	struct list_head node;
 };
@@ -216,6 +261,7 @@ void va_vq_fail_all(struct va_vq *vvq);
 void va_vq_forget_all(struct va_vq *vvq);
 void va_vq_used(struct va_vq *vvq, const struct va_used_chain *u,
 		struct argo_ring *ring, size_t data_off);
+bool va_vq_held_too_long(struct va_vq *vvq);
 
 /* dma.c */
 int va_dma_setup(struct device *dev);

@@ -25,6 +25,7 @@
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_ring.h>
@@ -150,6 +151,21 @@ static int va_walk_to_in(struct va_walk *w, struct va_seg *seg, u32 skip,
 	return r;
 }
 
+/* Publish the used entries written but not yet announced.  vvq->lock held. */
+static void va_release_held_locked(struct va_vq *vvq)
+{
+	struct virtio_device *vdev = &vvq->dev->vdev;
+
+	lockdep_assert_held(&vvq->lock);
+	if (!vvq->used_held)
+		return;
+	/* The elements must be visible before the index that announces them. */
+	virt_wmb();
+	vvq->used_idx += vvq->used_held;
+	vvq->used_held = 0;
+	WRITE_ONCE(vvq->used->idx, cpu_to_virtio16(vdev, vvq->used_idx));
+}
+
 /*
  * Write one used element and, unless @hold, publish it with the held ones
  * before it (VA_CHAIN_HOLD: a group the driver must see used at once).
@@ -161,6 +177,7 @@ static void va_put_used(struct va_vq *vvq, u16 head, u32 len, bool hold)
 	u16 slot = (u16)(vvq->used_idx + vvq->used_held) % vvq->num;
 	struct vring_used_elem *e = &vvq->used->ring[slot];
 
+	lockdep_assert_held(&vvq->lock);
 	e->id = cpu_to_virtio32(vdev, head);
 	e->len = cpu_to_virtio32(vdev, len);
 	if (hold) {
@@ -169,21 +186,23 @@ static void va_put_used(struct va_vq *vvq, u16 head, u32 len, bool hold)
 		 * owns, at most num of them: no slot it has yet to read is
 		 * overwritten.
 		 */
-		vvq->used_held++;
+		if (!vvq->used_held++)
+			vvq->held_since = jiffies;
 		return;
 	}
-	/* The elements must be visible before the index that announces them. */
-	virt_wmb();
-	vvq->used_idx += vvq->used_held + 1;
-	vvq->used_held = 0;
-	WRITE_ONCE(vvq->used->idx, cpu_to_virtio16(vdev, vvq->used_idx));
+	vvq->used_held++;
+	va_release_held_locked(vvq);
 }
 
 /*
- * Complete a chain without the backend: zero its writable bytes (a
- * virtio-blk request also gets VIRTIO_BLK_S_IOERR in its status byte, the
- * last writable byte, so the driver sees an I/O error rather than stale
- * data) and hand it back with a used length of 0.  vvq->lock held.
+ * Complete a chain without the backend: hand it back with a used length
+ * of 0, which tells its driver that no byte of its writable buffers is
+ * the device's (the virtio spec forbids drivers to assume more than the
+ * used length).  virtio_blk alone looks at a byte instead, the status
+ * byte that ends the writable bytes: it gets VIRTIO_BLK_S_IOERR, so the
+ * request fails rather than returning what its buffers held before.  The
+ * work is a walk over the chain's descriptors, nothing proportional to
+ * the bytes, since it runs with interrupts off.  vvq->lock held.
  */
 static void va_chain_fail_locked(struct va_vq *vvq, u16 head)
 {
@@ -191,15 +210,15 @@ static void va_chain_fail_locked(struct va_vq *vvq, u16 head)
 	struct va_walk w;
 	struct va_seg seg, last = { };
 
-	va_walk_init(&w, vvq, head);
-	while (va_walk_next(&w, &seg) > 0) {
-		if (!seg.write || !seg.len)
-			continue;
-		memset(seg.ptr, 0, seg.len);
-		last = seg;
+	lockdep_assert_held(&vvq->lock);
+	if (vvq->dev->device_id == VIRTIO_ID_BLOCK) {
+		va_walk_init(&w, vvq, head);
+		while (va_walk_next(&w, &seg) > 0)
+			if (seg.write && seg.len)
+				last = seg;
+		if (last.len)
+			last.ptr[last.len - 1] = VIRTIO_BLK_S_IOERR;
 	}
-	if (vvq->dev->device_id == VIRTIO_ID_BLOCK && last.len)
-		last.ptr[last.len - 1] = VIRTIO_BLK_S_IOERR;
 	if (ch->stage != VA_CH_FREE)
 		atomic_dec(&vvq->dev->be->outstanding);
 	ch->stage = VA_CH_FREE;
@@ -485,12 +504,19 @@ void va_vq_used(struct va_vq *vvq, const struct va_used_chain *u,
 	int r = 0;
 
 	spin_lock_irqsave(&vvq->lock, flags);
-	if (head >= vvq->num || vvq->chains[head].stage != VA_CH_SENT) {
+	if (head >= vvq->num) {
 		why = "USED_CHAIN for a chain that is not outstanding";
 		r = -EPROTO;
 		goto out;
 	}
+	/* An index from the wire: no speculation past the bound. */
+	head = array_index_nospec(head, vvq->num);
 	ch = &vvq->chains[head];
+	if (ch->stage != VA_CH_SENT) {
+		why = "USED_CHAIN for a chain that is not outstanding";
+		r = -EPROTO;
+		goto out;
+	}
 	acct.in_len = ch->in_len;
 	acct.total = ch->total;
 	acct.received = ch->received;
@@ -530,8 +556,36 @@ out:
 		va_vq_irq(vvq);
 	if (r)
 		va_device_fail(vvq->dev, why);
+	/*
+	 * The waiter may free @vvq as soon as the count reaches 0:
+	 * wake_up_var() only hashes the address, it reads nothing there.
+	 */
 	if (atomic_dec_and_test(&vvq->copying))
-		wake_up(&vvq->dev->wq);
+		wake_up_var(&vvq->copying);
+}
+
+/**
+ * va_vq_held_too_long() - has the backend held completions back too long?
+ * @vvq: the queue
+ *
+ * VA_CHAIN_HOLD lets a backend complete a group of chains that the driver
+ * must see together (virtio-net's merged receive buffers).  A backend
+ * that never ends the group would keep the driver waiting for chains it
+ * already completed while PINGs still find it alive.
+ *
+ * Return: true when an entry has been held for more than the timeout.
+ */
+bool va_vq_held_too_long(struct va_vq *vvq)
+{
+	unsigned long flags;
+	bool late;
+
+	spin_lock_irqsave(&vvq->lock, flags);
+	late = vvq->used_held &&
+	       time_after(jiffies, vvq->held_since +
+			  msecs_to_jiffies(va_timeout_ms));
+	spin_unlock_irqrestore(&vvq->lock, flags);
+	return late;
 }
 
 /**
@@ -539,7 +593,11 @@ out:
  * @vvq: the queue, whose device has failed
  *
  * Chains another context is reading or writing are completed by it.
- * New chains are failed by the kick work, which this schedules.
+ * New chains are failed by the kick work, which this schedules.  Chains
+ * the backend completed but held back (VA_CHAIN_HOLD) are published as
+ * they are: their bytes arrived whole, and the group they were waiting
+ * for will not come.  The driver sees an incomplete group for what it is
+ * (virtio_net counts a length error and drops the frame).
  */
 void va_vq_fail_all(struct va_vq *vvq)
 {
@@ -555,6 +613,7 @@ void va_vq_fail_all(struct va_vq *vvq)
 		else if (ch->stage != VA_CH_FREE)
 			ch->doomed = true;
 	}
+	va_release_held_locked(vvq);
 	spin_unlock_irqrestore(&vvq->lock, flags);
 	va_vq_irq(vvq);
 	queue_work(va_io_wq, &vvq->kick);
@@ -650,11 +709,13 @@ struct va_vq *va_vq_create(struct va_device *dev, unsigned int index,
 	INIT_WORK(&vvq->kick, va_vq_kick_work);
 	atomic_set(&vvq->copying, 0);
 
+	/*
+	 * The ring stays in this guest: the backend learns its size only,
+	 * and nothing about where our memory is (the address fields are 0).
+	 */
+	memset(&set, 0, sizeof(set));
 	set.index = cpu_to_le32(index);
 	set.size = cpu_to_le32(num);
-	set.desc = cpu_to_le64(virtqueue_get_desc_addr(vq));
-	set.driver = cpu_to_le64(virtqueue_get_avail_addr(vq));
-	set.device = cpu_to_le64(virtqueue_get_used_addr(vq));
 	r = va_request(dev->be, dev->dev_num, 0, VA_SET_VQUEUE, &set,
 		       sizeof(set), NULL, 0, &len);
 	if (r)
@@ -693,7 +754,7 @@ void va_vq_destroy(struct va_vq *vvq)
 	vvq->live = false;
 	spin_unlock_irqrestore(&dev->cb_lock, flags);
 	cancel_work_sync(&vvq->kick);
-	wait_event(dev->wq, !atomic_read(&vvq->copying));
+	wait_var_event(&vvq->copying, !atomic_read(&vvq->copying));
 	va_vq_forget_all(vvq);
 	vring_del_virtqueue(vvq->vq);
 	kfree(vvq->chains);

@@ -59,10 +59,20 @@ tap_done() {
 	exit 0
 }
 
-# tap_dmesg_mark: remember how long the kernel log is, so that
-# tap_dmesg_since prints only what was logged after the mark.
-tap_dmesg_mark() { TAP_DMESG_MARK=$(dmesg | wc -l); }
-tap_dmesg_since() { dmesg | tail -n +$((${TAP_DMESG_MARK:-0} + 1)); }
+# tap_dmesg_mark: write a numbered mark line into the kernel log, so that
+# tap_dmesg_since prints only what was logged after it.  A mark rather
+# than a line count: once the log buffer is full (a device that logs on
+# every config change fills it), old lines go as new ones come and the
+# count stands still.
+TAP_DMESG_N=0
+tap_dmesg_mark() {
+	TAP_DMESG_N=$((TAP_DMESG_N + 1))
+	TAP_DMESG_MARK="tap-mark $$.$TAP_DMESG_N"
+	echo "$TAP_DMESG_MARK" >/dev/kmsg
+}
+tap_dmesg_since() {
+	dmesg | awk -v m="${TAP_DMESG_MARK:-}" 'm == "" || on { print } m != "" && index($0, m) { on = 1 }'
+}
 
 # tap_kmod_results MODNAME: turn the "MODNAME: ok N - ..." lines a test
 # module logged since tap_dmesg_mark into TAP lines of this test.

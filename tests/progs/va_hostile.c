@@ -31,6 +31,24 @@
  *   silent          no answer to that read, nor to anything after it
  *   exit            exit(0) at once: the ring goes away with the process
  *
+ * Modes that go on serving after the trigger (or have none):
+ *   hold-exit       answer that read whole but with VA_CHAIN_HOLD (a group
+ *                   the driver must see at once, never ended), then exit
+ *   hold-forever    answer every read at sector 1000 or beyond with
+ *                   VA_CHAIN_HOLD, and go on answering PINGs
+ *   many-devices    no trigger: GET_DEVICES pages through 100 devices,
+ *                   the disk and 99 of virtio id 0x3fff (no driver claims
+ *                   it; no config, one queue), more than a guest may have
+ *   config-storm    no trigger: once the driver set DRIVER_OK, an
+ *                   EVENT_CONFIG after every message and whenever nothing
+ *                   arrives, as fast as the guest's ring takes them
+ *   in-order        no trigger: the device also offers VIRTIO_F_IN_ORDER,
+ *                   although its USED_CHAIN records may come in any order
+ *   config-drop     answer that read, then answer every GET_CONFIG with
+ *                   another range than asked and send EVENT_CONFIG (now
+ *                   and after every later message): the guest drops the
+ *                   device, and must ignore the events that still come
+ *
  * Everything a guest sends is validated; a record breaking the protocol is
  * dropped with a line on stderr.  Event lines on stderr:
  *   va_hostile: guest N connected
@@ -43,6 +61,7 @@
 #define _GNU_SOURCE
 #include <endian.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -96,6 +115,12 @@ enum mode {
 	MODE_UNSOLICITED,
 	MODE_SILENT,
 	MODE_EXIT,
+	MODE_HOLD_EXIT,
+	MODE_HOLD_FOREVER,
+	MODE_MANY_DEVICES,
+	MODE_CONFIG_STORM,
+	MODE_IN_ORDER,
+	MODE_CONFIG_DROP,
 	MODE_COUNT
 };
 
@@ -111,11 +136,33 @@ static const char *const mode_names[MODE_COUNT] = {
 	[MODE_UNSOLICITED] = "unsolicited",
 	[MODE_SILENT] = "silent",
 	[MODE_EXIT] = "exit",
+	[MODE_HOLD_EXIT] = "hold-exit",
+	[MODE_HOLD_FOREVER] = "hold-forever",
+	[MODE_MANY_DEVICES] = "many-devices",
+	[MODE_CONFIG_STORM] = "config-storm",
+	[MODE_IN_ORDER] = "in-order",
+	[MODE_CONFIG_DROP] = "config-drop",
 };
+
+/* many-devices: the disk and this many more, of EXTRA_DEVICE_ID. */
+#define EXTRA_DEVICES	99U
+#define EXTRA_DEVICE_ID	0x3fffU
+
+/* Modes that misbehave at the trigger read. */
+static bool mode_triggers(enum mode m)
+{
+	return m != MODE_GOOD && m != MODE_MANY_DEVICES &&
+	       m != MODE_CONFIG_STORM && m != MODE_IN_ORDER;
+}
 
 /* The features the device offers, by 32-bit word: VIRTIO_F_VERSION_1. */
 static const uint32_t dev_features[FEATURE_WORDS] = {
 	0, 1U << (VIRTIO_F_VERSION_1 - 32),
+};
+
+/* in-order: VIRTIO_F_IN_ORDER (35) too. */
+static const uint32_t in_order_features[FEATURE_WORDS] = {
+	0, 1U << (VIRTIO_F_VERSION_1 - 32) | 1U << (35 - 32),
 };
 
 /* One chain the guest sent (or is sending), by head descriptor. */
@@ -146,6 +193,8 @@ struct guest {
 	uint8_t status;
 	uint32_t drv_features[FEATURE_WORDS];
 	bool drv_extra;		/* the driver set bits beyond our words */
+	bool churn;		/* config-drop: triggered */
+	uint32_t generation;	/* EVENT_CONFIG's generation */
 	struct queue vq[NUM_VQS];
 };
 
@@ -335,10 +384,13 @@ static int send_msg(struct hostile *h, struct guest *g, const void *buf,
 	return -1;
 }
 
-/* Send a reply of @total bytes (zeros, then @status) as USED_CHAIN(s). */
-static int send_used(struct hostile *h, struct guest *g, uint16_t dev_num,
-		     uint16_t vq, uint16_t chain, uint32_t total,
-		     uint8_t status)
+/*
+ * Send a reply of @total bytes (zeros, then @status) as USED_CHAIN(s);
+ * the last one also carries @last_flags (VA_CHAIN_HOLD).
+ */
+static int send_used_flags(struct hostile *h, struct guest *g,
+			   uint16_t dev_num, uint16_t vq, uint16_t chain,
+			   uint32_t total, uint8_t status, uint16_t last_flags)
 {
 	uint32_t off = 0, w;
 	uint16_t flags;
@@ -347,7 +399,7 @@ static int send_used(struct hostile *h, struct guest *g, uint16_t dev_num,
 	do {
 		w = min_u32(total - off, VA_FRAG_MAX);
 		flags = (off ? 0 : VA_CHAIN_FIRST) |
-			(off + w == total ? VA_CHAIN_LAST : 0);
+			(off + w == total ? VA_CHAIN_LAST | last_flags : 0);
 		n = build_used(h->tx, dev_num, vq, chain, total, off, w, flags,
 			       status);
 		if (send_msg(h, g, h->tx, n))
@@ -355,6 +407,24 @@ static int send_used(struct hostile *h, struct guest *g, uint16_t dev_num,
 		off += w;
 	} while (off < total);
 	return 0;
+}
+
+static int send_used(struct hostile *h, struct guest *g, uint16_t dev_num,
+		     uint16_t vq, uint16_t chain, uint32_t total,
+		     uint8_t status)
+{
+	return send_used_flags(h, g, dev_num, vq, chain, total, status, 0);
+}
+
+/* One EVENT_CONFIG for the disk. */
+static int send_config_event(struct hostile *h, struct guest *g)
+{
+	struct va_generation gen = { .generation = htole32(g->generation) };
+
+	put_hdr(h->tx, 0, VA_EVENT_CONFIG, DEV_NUM, 0,
+		VA_HDR_SIZE + sizeof(gen));
+	memcpy(h->tx + VA_HDR_SIZE, &gen, sizeof(gen));
+	return send_msg(h, g, h->tx, VA_HDR_SIZE + sizeof(gen));
 }
 
 static int reply(struct hostile *h, struct guest *g, const struct va_hdr *rq,
@@ -471,7 +541,9 @@ static void misbehave(struct hostile *h, struct guest *g, uint16_t vq,
 	struct queue *q = &g->vq[vq];
 	uint32_t in_len = q->chains[id].in_len;
 
-	g->done = true;
+	/* The modes that go on serving answer the chain: it is done. */
+	g->done = h->mode != MODE_HOLD_FOREVER && h->mode != MODE_CONFIG_DROP;
+	q->chains[id].active = false;
 	switch (h->mode) {
 	case MODE_TRUNCATED:
 		send_truncated(h, g, vq, id, in_len);
@@ -499,12 +571,29 @@ static void misbehave(struct hostile *h, struct guest *g, uint16_t vq,
 	case MODE_UNSOLICITED:
 		send_unsolicited(h, g);
 		break;
+	case MODE_HOLD_EXIT:
 	case MODE_EXIT:
+		if (h->mode == MODE_HOLD_EXIT)
+			send_used_flags(h, g, DEV_NUM, vq, id, in_len,
+					VIRTIO_BLK_S_OK, VA_CHAIN_HOLD);
 		say("trigger at sector %llu: sent %s",
 		    (unsigned long long)sector, mode_names[h->mode]);
 		exit(0);
+	case MODE_HOLD_FOREVER:
+		send_used_flags(h, g, DEV_NUM, vq, id, in_len, VIRTIO_BLK_S_OK,
+				VA_CHAIN_HOLD);
+		break;
+	case MODE_CONFIG_DROP:
+		send_used(h, g, DEV_NUM, vq, id, in_len, VIRTIO_BLK_S_OK);
+		g->churn = true;
+		g->generation++;
+		send_config_event(h, g);
+		break;
 	case MODE_SILENT:
 	case MODE_GOOD:
+	case MODE_MANY_DEVICES:
+	case MODE_CONFIG_STORM:
+	case MODE_IN_ORDER:
 	case MODE_COUNT:
 		break;
 	}
@@ -539,7 +628,7 @@ static void chain_done(struct hostile *h, struct guest *g, uint16_t vq,
 	memcpy(&oh, c->hdr, sizeof(oh));
 	type = le32toh(oh.type);
 	sector = le64toh(oh.sector);
-	if (h->mode != MODE_GOOD && type == VIRTIO_BLK_T_IN &&
+	if (mode_triggers(h->mode) && type == VIRTIO_BLK_T_IN &&
 	    sector >= TRIGGER_SECTOR && c->in_len) {
 		misbehave(h, g, vq, id, sector);
 		return;
@@ -646,6 +735,38 @@ static int handle_avail(struct hostile *h, struct guest *g,
 	return 0;
 }
 
+/*
+ * GET_DEVICES of many-devices: entry 0 is the disk, entry i the extra
+ * device numbered DEV_NUM + i; a page holds at most @max of them.
+ */
+static int many_devices_page(struct hostile *h, struct guest *g,
+			     const struct va_hdr *hd, uint16_t offset,
+			     uint16_t max)
+{
+	uint8_t out[sizeof(struct va_get_devices_resp) +
+		    VA_MAX_DEVICES * sizeof(struct va_device_entry)];
+	uint32_t total = 1 + EXTRA_DEVICES, i, n;
+	struct va_get_devices_resp rs;
+	struct va_device_entry e;
+
+	n = offset < total ? total - offset : 0;
+	if (n > max)
+		n = max;
+	if (n > VA_MAX_DEVICES)
+		n = VA_MAX_DEVICES;
+	rs.count = htole16(n);
+	rs.next = htole16(offset + n < total ? offset + n : 0);
+	memcpy(out, &rs, sizeof(rs));
+	for (i = 0; i < n; i++) {
+		e.dev_num = htole16(DEV_NUM + offset + i);
+		e.device_id = htole32(offset + i ? EXTRA_DEVICE_ID :
+				      VIRTIO_ID_BLOCK);
+		e.vendor_id = htole32(DEV_VENDOR);
+		memcpy(out + sizeof(rs) + i * sizeof(e), &e, sizeof(e));
+	}
+	return reply(h, g, hd, out, sizeof(rs) + n * sizeof(e));
+}
+
 static int handle_bus(struct hostile *h, struct guest *g,
 		      const struct va_hdr *hd, const uint8_t *p, uint32_t len)
 {
@@ -665,6 +786,9 @@ static int handle_bus(struct hostile *h, struct guest *g,
 		if (len != sizeof(rq))
 			return reply_error(h, g, hd, EINVAL);
 		memcpy(&rq, p, sizeof(rq));
+		if (h->mode == MODE_MANY_DEVICES)
+			return many_devices_page(h, g, hd, le16toh(rq.offset),
+						 le16toh(rq.max));
 		n = !le16toh(rq.offset) && le16toh(rq.max);
 		rs.count = htole16(n);
 		rs.next = 0;
@@ -682,14 +806,63 @@ static int handle_bus(struct hostile *h, struct guest *g,
 	return reply_error(h, g, hd, EOPNOTSUPP);
 }
 
-static bool features_ok(const struct guest *g)
+static const uint32_t *features_of(const struct hostile *h)
 {
+	return h->mode == MODE_IN_ORDER ? in_order_features : dev_features;
+}
+
+static bool features_ok(const struct hostile *h, const struct guest *g)
+{
+	const uint32_t *offer = features_of(h);
 	int i;
 
 	for (i = 0; i < FEATURE_WORDS; i++)
-		if (g->drv_features[i] & ~dev_features[i])
+		if (g->drv_features[i] & ~offer[i])
 			return false;
 	return !g->drv_extra;
+}
+
+/*
+ * many-devices: a request for one of the extra devices, which have no
+ * config and no driver: the guest only learns about them and resets them.
+ */
+static int handle_extra(struct hostile *h, struct guest *g,
+			const struct va_hdr *hd, const uint8_t *p,
+			uint32_t len)
+{
+	uint8_t out[sizeof(struct va_features) + 4 * FEATURE_WORDS];
+	struct va_device_info info;
+	struct va_features f;
+	uint32_t w, i;
+
+	switch (hd->msg_id) {
+	case VA_GET_DEVICE_INFO:
+		memset(&info, 0, sizeof(info));
+		info.device_id = htole32(EXTRA_DEVICE_ID);
+		info.vendor_id = htole32(DEV_VENDOR);
+		info.num_feature_words = htole32(FEATURE_WORDS);
+		info.max_virtqueues = htole32(1);
+		return reply(h, g, hd, &info, sizeof(info));
+	case VA_GET_DEVICE_FEATURES:
+		if (len != sizeof(f))
+			break;
+		memcpy(&f, p, sizeof(f));
+		if (le32toh(f.index) || le32toh(f.count) > FEATURE_WORDS)
+			break;
+		memcpy(out, &f, sizeof(f));
+		for (i = 0; i < le32toh(f.count); i++) {
+			w = htole32(dev_features[i]);
+			memcpy(out + sizeof(f) + 4 * i, &w, 4);
+		}
+		return reply(h, g, hd, out, sizeof(f) + 4 * le32toh(f.count));
+	case VA_SET_DRIVER_FEATURES:
+		return reply(h, g, hd, NULL, 0);
+	case VA_SET_DEVICE_STATUS:
+		if (len != sizeof(struct va_status))
+			break;
+		return reply(h, g, hd, p, len);	/* any status sticks */
+	}
+	return reply_error(h, g, hd, EINVAL);
 }
 
 /* A control request (ids below 0x40) for device DEV_NUM. */
@@ -706,6 +879,9 @@ static int handle_control(struct hostile *h, struct guest *g,
 	struct va_config cf;
 	uint64_t at;
 
+	if (h->mode == MODE_MANY_DEVICES && le16toh(hd->dev_num) > DEV_NUM &&
+	    le16toh(hd->dev_num) <= DEV_NUM + EXTRA_DEVICES)
+		return handle_extra(h, g, hd, p, len);
 	if (le16toh(hd->dev_num) != DEV_NUM)
 		return reply_error(h, g, hd, ENODEV);
 	switch (hd->msg_id) {
@@ -730,7 +906,7 @@ static int handle_control(struct hostile *h, struct guest *g,
 		memcpy(out, &f, sizeof(f));
 		for (i = 0; i < count; i++) {
 			at = (uint64_t)index + i;
-			w = htole32(at < FEATURE_WORDS ? dev_features[at] : 0);
+			w = htole32(at < FEATURE_WORDS ? features_of(h)[at] : 0);
 			memcpy(out + sizeof(f) + 4 * i, &w, 4);
 		}
 		return reply(h, g, hd, out, sizeof(f) + 4 * count);
@@ -763,6 +939,9 @@ static int handle_control(struct hostile *h, struct guest *g,
 		    size > CONFIG_SIZE - offset)
 			break;
 		cf.generation = 0;
+		/* config-drop: an answer for another range than asked */
+		if (g->churn)
+			cf.offset = htole32(offset + 1);
 		memcpy(out, &cf, sizeof(cf));
 		memcpy(out + sizeof(cf), h->config + offset, size);
 		return reply(h, g, hd, out, sizeof(cf) + size);
@@ -792,7 +971,7 @@ static int handle_control(struct hostile *h, struct guest *g,
 			break;
 		if (!w)
 			reset_device(g);
-		else if ((w & VIRTIO_CONFIG_S_FEATURES_OK) && !features_ok(g))
+		else if ((w & VIRTIO_CONFIG_S_FEATURES_OK) && !features_ok(h, g))
 			w &= ~VIRTIO_CONFIG_S_FEATURES_OK;
 		g->status = w;
 		w = htole32(w);
@@ -850,6 +1029,13 @@ static int handle_record(struct hostile *h, struct guest *g,
 	return handle_control(h, g, hd, p, len);
 }
 
+/* config-storm: does @g get events now (its driver is running)? */
+static bool storming(const struct hostile *h, const struct guest *g)
+{
+	return h->mode == MODE_CONFIG_STORM && !g->gone &&
+	       (g->status & VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
 /*
  * One Argo message of @n bytes (@full before truncation) from @domid:@port.
  * It holds records back to back; stop at the first that does not fit.
@@ -898,6 +1084,8 @@ static int handle_message(struct hostile *h, uint16_t domid, uint32_t port,
 			      size - VA_HDR_SIZE);
 		off += size;
 	}
+	if (g->churn || storming(h, g))
+		send_config_event(h, g);
 	return 0;
 }
 
@@ -942,6 +1130,23 @@ static void on_signal(int sig)
 	_exit(0);
 }
 
+/*
+ * config-storm: wait up to 1 ms for a message; if none came, send each
+ * running guest one EVENT_CONFIG.  Returns true when a message waits.
+ */
+static bool storm_wait(struct hostile *h)
+{
+	struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
+	int i;
+
+	if (poll(&pfd, 1, 1) > 0)
+		return true;
+	for (i = 0; i < MAX_GUESTS; i++)
+		if (h->guests[i].used && storming(h, &h->guests[i]))
+			send_config_event(h, &h->guests[i]);
+	return false;
+}
+
 static int run(struct hostile *h)
 {
 	struct sigaction sa;
@@ -975,6 +1180,8 @@ static int run(struct hostile *h)
 	if (h->mode == MODE_GARBAGE)
 		say("random seed %llu", (unsigned long long)h->rng);
 	for (;;) {
+		if (h->mode == MODE_CONFIG_STORM && !storm_wait(h))
+			continue;
 		n = argo_recvfrom(h->fd, rx, VA_MSG_MAX, &type, &domid, &port,
 				  &full);
 		if (n < 0) {
@@ -1056,12 +1263,13 @@ struct drv {
 	uint16_t req_token;
 	uint16_t token;
 	unsigned int completed;
+	unsigned int events;	/* EVENT_CONFIG records */
 	uint32_t last_total;
 	uint8_t last_status;
 	unsigned int responses;
 	uint8_t resp_type;
 	uint32_t resp_len;
-	uint8_t resp[512];
+	uint8_t resp[1024];
 };
 
 static const char *drv_used(struct drv *d, const struct va_hdr *hd,
@@ -1147,6 +1355,11 @@ static const char *drv_record(struct drv *d, const uint8_t *r, uint32_t size)
 	}
 	if (hd.type & VA_TYPE_ERROR)
 		return "error flag on a non-response";
+	if (!(hd.type & VA_TYPE_BUS) && hd.msg_id == VA_EVENT_CONFIG) {
+		d->events++;
+		return len == sizeof(struct va_generation) ? NULL :
+		       "EVENT_CONFIG of the wrong size";
+	}
 	if (hd.type & VA_TYPE_BUS || hd.msg_id != VA_USED_CHAIN)
 		return "unexpected message";
 	return drv_used(d, &hd, p, len);
@@ -1221,6 +1434,7 @@ static void sim_deliver(struct sim *s, const void *buf, size_t len)
 
 	s->d.responses = 0;
 	s->d.completed = 0;
+	s->d.events = 0;
 	handle_message(s->h, s->domid, s->port, VA_MSG_TYPE, buf, len, len);
 	s->why = NULL;
 	s->msgs = s->cap.n + s->cap.dropped;
@@ -1693,6 +1907,67 @@ static void test_modes(void)
 	}
 }
 
+/* GET_DEVICES of many-devices, page @offset of at most @max entries. */
+static bool sim_get_devices(struct sim *s, uint16_t offset, uint16_t max)
+{
+	struct va_get_devices_req rq = {
+		.offset = htole16(offset), .max = htole16(max),
+	};
+
+	return sim_request(s, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, &rq,
+			   sizeof(rq));
+}
+
+static uint16_t resp16(const struct sim *s, uint32_t off)
+{
+	uint16_t v = 0;
+
+	if (off + 2 <= s->d.resp_len)
+		memcpy(&v, s->d.resp + off, 2);
+	return le16toh(v);
+}
+
+/* The modes that go on serving: what they put on the wire. */
+static void test_serving_modes(void)
+{
+	struct va_features f = { .index = 0, .count = htole32(2) };
+	struct va_get_config_req cr = { .offset = 0, .size = htole32(8) };
+	struct sim *s;
+	bool ok;
+
+	s = sim_new(MODE_MANY_DEVICES);
+	ok = sim_get_devices(s, 0, VA_MAX_DEVICES);
+	tap_ok(ok && resp16(s, 0) == VA_MAX_DEVICES && resp16(s, 2) == 64 &&
+	       resp16(s, 4) == DEV_NUM && resp16(s, 4 + 63 * 10) == 64,
+	       "many-devices: page 1 lists devices 1 to 64, next page at 64");
+	ok = sim_get_devices(s, 64, VA_MAX_DEVICES);
+	tap_ok(ok && resp16(s, 0) == 36 && resp16(s, 2) == 0 &&
+	       resp16(s, 4) == 65 && resp32(s, 6) == EXTRA_DEVICE_ID,
+	       "many-devices: page 2 lists devices 65 to 100, the last page");
+	ok = sim_request(s, 0, VA_GET_DEVICE_INFO, 100, NULL, 0);
+	tap_ok(ok && resp32(s, 0) == EXTRA_DEVICE_ID && resp32(s, 12) == 0 &&
+	       resp32(s, 16) == 1,
+	       "many-devices: device 100 is virtio id 0x3fff, no config, one queue");
+	sim_free(s);
+
+	s = sim_new(MODE_IN_ORDER);
+	ok = sim_request(s, 0, VA_GET_DEVICE_FEATURES, DEV_NUM, &f, sizeof(f));
+	tap_ok(ok && resp32(s, 12) == (1U << (VIRTIO_F_VERSION_1 - 32) | 1U << 3),
+	       "in-order: offers VERSION_1 and IN_ORDER (bit 35)");
+	sim_free(s);
+
+	s = sim_new(MODE_CONFIG_DROP);
+	ok = sim_setup(s);
+	sim_read(s, 3, 1000, 4097);
+	tap_ok(ok && !s->why && s->d.completed == 1 && s->d.events == 2,
+	       "config-drop: the trigger read is answered, then EVENT_CONFIG twice");
+	sim_request(s, 0, VA_GET_CONFIG, DEV_NUM, &cr, sizeof(cr));
+	tap_ok(!s->why && s->d.responses == 1 && resp32(s, 4) == 1 &&
+	       s->d.events == 1,
+	       "config-drop: GET_CONFIG at 0 is answered for offset 1, and an EVENT_CONFIG follows");
+	sim_free(s);
+}
+
 /* Random and mutated messages: the handlers must neither crash nor hang. */
 static void test_fuzz(void)
 {
@@ -1774,6 +2049,7 @@ static int selftest(void)
 	test_control();
 	test_data();
 	test_modes();
+	test_serving_modes();
 	test_fuzz();
 	return tap_done();
 }

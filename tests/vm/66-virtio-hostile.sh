@@ -48,4 +48,125 @@ round garbage 'protocol violation: \|backend stopped answering'
 round unsolicited 'protocol violation: response matches no outstanding request'
 round silent 'backend stopped answering'
 round exit 'no backend listening at port 0x76690001'
+
+# Backends that keep serving while they misbehave, and lifetimes a backend
+# can drive.  Each waits in the background with a deadline, since a hang
+# here is a task in D state that no signal ends.
+
+# deadline SECS CMD: run CMD in the background; "done" or "hung"
+deadline() {
+	rm -f /tmp/dl.done
+	( eval "$2"; echo done >/tmp/dl.done ) &
+	i=0
+	while [ ! -e /tmp/dl.done ] && [ $i -lt $(($1 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
+	[ -e /tmp/dl.done ] && echo done || echo hung
+}
+# start MODE: the backend, and virtio-argo towards it
+start() {
+	/rig/bin/va_hostile "$1" >/tmp/h.log 2>&1 &
+	hpid=$!
+	tap_dmesg_mark
+	modprobe virtio-argo backends="$self" timeout_ms=2000
+}
+wait_disk() {
+	i=0
+	while [ ! -b /dev/vda ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -b /dev/vda ]
+}
+stop() {	# MODE
+	tap_is "$(deadline 60 'rmmod virtio-argo')" done "$1: rmmod virtio-argo returns"
+	kill $hpid 2>/dev/null
+	wait $hpid 2>/dev/null
+}
+gone() {	# MODE: the device goes away
+	i=0
+	while [ -n "$(ls /sys/bus/virtio/devices)" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+	tap_is "$(ls /sys/bus/virtio/devices | wc -l)" 0 "$1: the device is removed"
+}
+
+# A completion held back (VA_CHAIN_HOLD) and never released: the backend
+# exits, or goes on answering PINGs.  The read returns the bytes the
+# backend did send (its group will not come) instead of hanging.
+for m in hold-exit hold-forever; do
+	start $m
+	wait_disk
+	tap_ok $? "$m: the disk appears"
+	tap_is "$(deadline 30 'dd if=/dev/vda bs=4096 skip=125 count=1 2>/dev/null | wc -c >/tmp/n')" \
+		done "$m: the read at sector 1000 returns"
+	tap_is "$(cat /tmp/n 2>/dev/null)" 4096 "$m: with the 4096 bytes the backend sent"
+	gone $m
+	# hold-exit too: the held entry (2 s, timeout_ms) is noticed before
+	# the idle backend's PING (5 s) would find it gone
+	want='completed chains held back (VA_CHAIN_HOLD) beyond the timeout'
+	tap_dmesg_since | grep -q "$want"
+	tap_ok $? "$m: dmesg says '$want'"
+	stop $m
+done
+
+# The guest drops the device on its own (GET_CONFIG answers another
+# range than asked); the EVENT_CONFIGs that still come for it are not a protocol
+# violation that would fail the backend's other devices.
+start config-drop
+wait_disk
+tap_ok $? "config-drop: the disk appears"
+tap_is "$(dd if=/dev/vda bs=4096 skip=125 count=1 iflag=direct 2>/dev/null | wc -c)" 4096 \
+	"config-drop: the read at sector 1000 is answered"
+gone config-drop
+tap_dmesg_since | grep -q 'GET_CONFIG answered another range'
+tap_ok $? "config-drop: dmesg says 'GET_CONFIG answered another range'"
+# the backend sends one more EVENT_CONFIG after each PING (every 5 s)
+sleep 7
+tap_is "$(tap_dmesg_since | grep -c 'protocol violation\|failing its devices')" 0 \
+	"config-drop: events for the dropped device are ignored, the backend is not failed"
+stop config-drop
+
+# More devices than a guest may have (64), offered over several pages.
+start many-devices
+i=0; n=0
+while [ $i -lt 300 ]; do
+	n=$(ls /sys/bus/virtio/devices | wc -l)
+	tap_dmesg_since | grep -q 'offers more than 64 devices' && [ "$n" -ge 64 ] && break
+	sleep 0.1; i=$((i + 1))
+done
+tap_is "$(ls /sys/bus/virtio/devices | wc -l)" 64 "many-devices: 64 of the 100 devices registered"
+tap_dmesg_since | grep -q 'offers more than 64 devices: device 65 and later not added'
+tap_ok $? "many-devices: dmesg says 'offers more than 64 devices: device 65 and later not added'"
+stop many-devices
+
+# The ring's features are the transport's: VIRTIO_F_IN_ORDER offered by
+# the backend is not negotiated (USED_CHAIN completes in any order).
+start in-order
+wait_disk
+tap_ok $? "in-order: the disk appears"
+f=$(cat /sys/bus/virtio/devices/*/features)
+tap_is "$(echo "$f" | cut -c33)$(echo "$f" | cut -c36)" 10 \
+	"in-order: VERSION_1 negotiated, IN_ORDER (bit 35) not ($f)"
+tap_is "$(dd if=/dev/vda bs=4096 count=1 2>/dev/null | wc -c)" 4096 "in-order: a read is answered"
+stop in-order
+
+# EVENT_CONFIG as fast as the guest takes them, during I/O and during the
+# device's removal (rmmod), three times over: no use after free, and
+# every read answered with its data.
+for r in 1 2 3; do
+	start config-storm
+	wait_disk
+	tap_ok $? "config-storm $r: the disk appears"
+	ok=0
+	for s in 0 8 16 24 32 40 48 56; do
+		n=$(dd if=/dev/vda bs=4096 skip=$s count=1 iflag=direct 2>/dev/null | wc -c)
+		[ "$n" = 4096 ] && ok=$((ok + 1))
+	done
+	tap_is "$ok" 8 "config-storm $r: 8 of 8 reads answered during the storm"
+	stop "config-storm $r"
+done
+
+# Parameters that name no backend, or would fail every request.
+for a in 'backends=0,0 named twice' 'backends=32756 reserved' 'timeout_ms=0 timeout_ms must be'; do
+	set -- $a
+	tap_dmesg_mark
+	modprobe virtio-argo "$1" 2>/dev/null
+	tap_is $? 1 "modprobe virtio-argo $1 is refused"
+	tap_dmesg_since | grep -q "$2 $3"
+	tap_ok $? "$1: dmesg says why ('$2 $3')"
+done
 tap_done
