@@ -481,7 +481,7 @@ static void va_discover(struct va_backend *be)
 	struct va_get_devices_req req;
 	struct va_devices_answer *resp;
 	u16 offset = 0, next;
-	u32 len, i, count;
+	u32 len, i, count, have;
 	int r;
 
 	resp = kmalloc(sizeof(*resp), GFP_KERNEL);
@@ -508,14 +508,16 @@ static void va_discover(struct va_backend *be)
 			spin_unlock(&be->lock);
 		}
 		count = le16_to_cpu(resp->r.count);
+		/* Only this work adds devices: counted once a page. */
+		spin_lock(&be->lock);
+		have = va_count_devices(be);
+		spin_unlock(&be->lock);
 		for (i = 0; i < count; i++) {
 			u16 num = le16_to_cpu(resp->e[i].dev_num);
-			unsigned int have;
 			bool known;
 
 			spin_lock(&be->lock);
 			known = va_find(be, num);
-			have = va_count_devices(be);
 			spin_unlock(&be->lock);
 			if (!num || known)
 				continue;
@@ -525,7 +527,8 @@ static void va_discover(struct va_backend *be)
 				       VA_MAX_DEVICES, num);
 				goto out;
 			}
-			va_device_create(be, num);
+			if (!IS_ERR(va_device_create(be, num)))
+				have++;
 		}
 		next = le16_to_cpu(resp->r.next);
 		if (next && next <= offset) {

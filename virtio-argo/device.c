@@ -409,8 +409,7 @@ static void va_device_release(struct device *d)
 
 static u64 va_ring_features(u64 offered)
 {
-	return (offered & ~VA_RING_FEATURES) |
-	       (offered & VA_RING_FEATURES & VA_RING_OURS);
+	return offered & ~(VA_RING_FEATURES & ~VA_RING_OURS);
 }
 
 static int va_device_probe_info(struct va_device *dev)
