@@ -48,6 +48,7 @@ struct argo_ep {
 	bool tx_full;
 	atomic_t inflight;
 	unsigned int unnotified;
+	int err;	/* the ring was lost: every later call fails so */
 };
 
 /* Xen's first reserved domid (DOMID_SELF and up): never a valid address. */
@@ -72,6 +73,23 @@ static void argo_ep_rx(struct argo_ring *ring, void *priv)
 	wake_up_interruptible_poll(&ep->rx_wq, EPOLLIN | EPOLLRDNORM);
 }
 
+/*
+ * argo-core could not register the ring again after a restore or
+ * migration: nothing more will arrive.  Readers get what the ring still
+ * holds, then the errno; poll() reports EPOLLERR.  The endpoint stays
+ * failed until it is closed (a new open and bind gets a new ring).
+ */
+static void argo_ep_lost(struct argo_ring *ring, int err, void *priv)
+{
+	struct argo_ep *ep = priv;
+
+	WRITE_ONCE(ep->err, err);
+	pr_info_ratelimited("ring port %#x lost (error %d): its endpoint fails\n",
+			    argo_ring_port(ring), err);
+	wake_up_interruptible_poll(&ep->rx_wq, EPOLLERR);
+	wake_up_interruptible_poll(&ep->tx_wq, EPOLLERR);
+}
+
 static void argo_ep_tx_ready(struct argo_space_waiter *w, int status)
 {
 	struct argo_ep *ep = container_of(w, struct argo_ep, tx_waiter);
@@ -84,7 +102,7 @@ static int argo_ep_open(struct inode *inode, struct file *file)
 {
 	struct argo_ep *ep;
 
-	ep = kzalloc(sizeof(*ep), GFP_KERNEL);
+	ep = kzalloc(sizeof(*ep), GFP_KERNEL_ACCOUNT);
 	if (!ep)
 		return -ENOMEM;
 	mutex_init(&ep->lock);
@@ -109,7 +127,9 @@ static int argo_ep_release(struct inode *inode, struct file *file)
 
 static long argo_ep_bind(struct argo_ep *ep, struct argo_bind __user *ubind)
 {
-	struct argo_ring_params p = { .rx = argo_ep_rx, .priv = ep };
+	struct argo_ring_params p = {
+		.rx = argo_ep_rx, .lost = argo_ep_lost, .priv = ep,
+	};
 	struct argo_bind b;
 	struct argo_ring *ring;
 	long err = 0;
@@ -209,9 +229,11 @@ static ssize_t argo_ep_send(struct argo_ep *ep, struct file *file,
 
 	if (!ring)
 		return -ENOTCONN;
+	if (READ_ONCE(ep->err))
+		return READ_ONCE(ep->err);
 	if (len > ARGO_RING_MAX_SIZE)
 		return -EMSGSIZE;
-	buf = kvmalloc(len ? len : 1, GFP_KERNEL);
+	buf = kvmalloc(len ? len : 1, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
 	if (copy_from_iter(buf, len, from) != len) {
@@ -268,9 +290,13 @@ static int argo_ep_wait_msg(struct argo_ep *ep, struct argo_ring *ring,
 			argo_notify();
 		}
 		mutex_unlock(&ep->rx_lock);
+		/* a lost ring: what it held was read, nothing more comes */
+		if (READ_ONCE(ep->err))
+			return READ_ONCE(ep->err);
 		if (nonblock)
 			return -EAGAIN;
-		if (wait_event_interruptible(ep->rx_wq, argo_ring_has_data(ring)))
+		if (wait_event_interruptible(ep->rx_wq, argo_ring_has_data(ring) ||
+					     READ_ONCE(ep->err)))
 			return -ERESTARTSYS;
 	}
 	if (err)
@@ -287,10 +313,22 @@ static ssize_t argo_ep_read_iter(struct kiocb *iocb, struct iov_iter *to)
 
 	if (!ring)
 		return -ENOTCONN;
-	ret = argo_ep_wait_msg(ep, ring, (iocb->ki_filp->f_flags & O_NONBLOCK) ||
-			       (iocb->ki_flags & IOCB_NOWAIT), &m);
-	if (ret)
-		return ret;
+	/*
+	 * read() returning 0 means end of file to every program, so it
+	 * skips zero-length messages: they carry nothing but their sender,
+	 * which ARGO_IOC_RECVFROM reports.
+	 */
+	for (;;) {
+		ret = argo_ep_wait_msg(ep, ring, (iocb->ki_filp->f_flags & O_NONBLOCK) ||
+				       (iocb->ki_flags & IOCB_NOWAIT), &m);
+		if (ret)
+			return ret;
+		if (m.len)
+			break;
+		argo_ring_consume(ring);
+		argo_ep_consumed(ep, ring);
+		mutex_unlock(&ep->rx_lock);
+	}
 	if (m.len > iov_iter_count(to)) {
 		ret = -EMSGSIZE;	/* the message stays for a bigger read */
 	} else if (argo_ring_copy_to_iter(ring, 0, to, m.len) != m.len) {
@@ -444,6 +482,8 @@ static __poll_t argo_ep_poll(struct file *file, poll_table *wait)
 		return EPOLLOUT | EPOLLWRNORM;	/* calls fail at once: ENOTCONN */
 	if (argo_ring_has_data(ring))
 		mask |= EPOLLIN | EPOLLRDNORM;
+	if (READ_ONCE(ep->err))
+		return mask | EPOLLERR;
 	/*
 	 * Sends to other destinations cannot be predicted: POLLOUT unless
 	 * the connected peer's ring was found full and no room was reported

@@ -27,7 +27,10 @@
  * @cur_valid: @cur describes the message at the read index
  * @consumed: a message was consumed since the last notify
  * @resume_pending: the rx work must call the resumed callback first
- * @lost: registering again after resume failed (retried later)
+ * @lost_pending: the rx work must call the lost callback first
+ * @lost: registering again after resume failed with this errno (retried)
+ * @gone: argo-core gave up registering the ring again: the errno its
+ *	client was told (argo_ring_error()); 0 while the ring is registered
  * @broken: the ring's indexes or a header were found corrupt
  * @rx_msgs: messages consumed
  * @rx_bytes: payload bytes consumed
@@ -49,7 +52,9 @@ struct argo_ring {
 	bool cur_valid;
 	bool consumed;
 	atomic_t resume_pending;
-	bool lost;
+	atomic_t lost_pending;
+	int lost;
+	int gone;
 	bool broken;
 	u64 rx_msgs;
 	u64 rx_bytes;
@@ -67,7 +72,9 @@ struct seq_file;
 /* ring.c */
 void argo_rings_kick(void);
 void argo_rings_assert_empty(void);
-unsigned int argo_rings_resume(bool retry);
+unsigned int argo_rings_resume(bool retry, unsigned int *gone);
+void argo_rings_give_up(void);
+int argo_ring_lose(u32 port, u16 partner, int err);
 int argo_rings_show(struct seq_file *m);
 
 /* send.c */

@@ -99,11 +99,14 @@ static irqreturn_t argo_virq_handler(int irq, void *dev_id)
 /*
  * Restore and migration give the domain a hypervisor without its rings
  * (and, after restore, a new domid): register everything again, retrying
- * the rings the hypervisor refused for a while.
+ * for ten seconds the rings the hypervisor refused with a transient error;
+ * then the clients of those still missing are told (their lost callback).
  */
 #define ARGO_RESUME_RETRIES	10
 
 static unsigned int argo_resume_tries;
+/* rings given up during this resume, for its closing line */
+static unsigned int argo_resume_gone;
 
 static void argo_resume_work_fn(struct work_struct *work)
 {
@@ -116,18 +119,26 @@ static void argo_resume_work_fn(struct work_struct *work)
 			argo_domid, domid);
 		WRITE_ONCE(argo_domid, domid);
 	}
-	lost = argo_rings_resume(retry);
+	if (!retry)
+		argo_resume_gone = 0;
+	lost = argo_rings_resume(retry, &argo_resume_gone);
 	argo_space_kick();
 	if (!lost) {
-		pr_info("rings registered again after resume\n");
+		/* each lost ring had its own warning already */
+		if (argo_resume_gone)
+			pr_info("rings registered again after resume, except %u lost\n",
+				argo_resume_gone);
+		else
+			pr_info("rings registered again after resume\n");
 		return;
 	}
 	if (++argo_resume_tries <= ARGO_RESUME_RETRIES) {
 		queue_delayed_work(argo_wq, to_delayed_work(work), HZ);
 		return;
 	}
-	pr_err("%u rings could not be registered again after resume: their clients must recreate them\n",
+	pr_err("%u rings could not be registered again after resume: their clients are told\n",
 	       lost);
+	argo_rings_give_up();
 }
 
 static DECLARE_DELAYED_WORK(argo_resume_work, argo_resume_work_fn);

@@ -105,9 +105,16 @@ static int argo_ring_unregister(struct argo_ring *r)
 static void argo_ring_rx_work(struct work_struct *work)
 {
 	struct argo_ring *r = container_of(work, struct argo_ring, rx_work);
+	int gone;
 
 	if (atomic_xchg(&r->resume_pending, 0) && r->params.resumed)
 		r->params.resumed(r, r->params.priv);
+	if (atomic_xchg(&r->lost_pending, 0)) {
+		gone = READ_ONCE(r->gone);
+		/* a client's argo_ring_reregister() may have won the race */
+		if (gone && r->params.lost)
+			r->params.lost(r, gone, r->params.priv);
+	}
 	if (r->params.rx)
 		r->params.rx(r, r->params.priv);
 	/* Release senders that waited for the space just freed. */
@@ -150,15 +157,48 @@ void argo_rings_kick(void)
 }
 
 /*
+ * Errors that registering again may outlive: the hypervisor answers
+ * -EAGAIN while it tracks dirty pages for a migration, and memory may be
+ * short for a moment.  Any other answer (a policy that refuses the ring,
+ * a partner that no longer exists, a hypervisor without Argo) stays the
+ * same however often it is asked.
+ */
+static bool argo_register_transient(int err)
+{
+	return err == -EAGAIN || err == -ENOMEM || err == -EBUSY;
+}
+
+/*
+ * Give up on a ring that is not registered: tell its client, from the rx
+ * work, with the errno that keeps it away.  The ring keeps its memory and
+ * unread messages; only argo_ring_reregister() or argo_ring_destroy()
+ * change it from here.  Must hold argo_rings_lock.
+ */
+static void argo_ring_mark_gone(struct argo_ring *r, int err, const char *why)
+{
+	lockdep_assert_held(&argo_rings_lock);
+	r->lost = 0;
+	WRITE_ONCE(r->gone, err);
+	trace_argo_ring_lost(r->port, r->partner, err);
+	pr_warn("ring port %#x partner %u lost (%s, error %d): its client is told\n",
+		r->port, r->partner, why, err);
+	atomic_set(&r->lost_pending, 1);
+	queue_work(argo_wq, &r->rx_work);
+}
+
+/*
  * After the domain was restored (or migrated), the hypervisor has no
  * rings for it: register each again, keeping its memory and indexes, then
  * let the rx work tell the client and drain what arrived meanwhile.  With
- * @retry only the rings whose registration failed last time are tried
- * (the hypervisor answers -EAGAIN while it tracks dirty pages).
+ * @retry only the rings whose registration failed with a transient error
+ * last time are tried (the hypervisor answers -EAGAIN while it tracks
+ * dirty pages); a lasting error marks the ring gone at once.  Rings given
+ * up earlier stay gone: their clients decide (argo_ring_reregister()).
  *
- * Return: the number of rings still not registered.
+ * Return: the number of rings still to retry; *@gone is increased by the
+ * number marked gone.
  */
-unsigned int argo_rings_resume(bool retry)
+unsigned int argo_rings_resume(bool retry, unsigned int *gone)
 {
 	unsigned int lost = 0;
 	struct argo_ring *r;
@@ -166,13 +206,19 @@ unsigned int argo_rings_resume(bool retry)
 
 	mutex_lock(&argo_rings_lock);
 	list_for_each_entry(r, &argo_rings, node) {
-		if (retry && !r->lost)
+		if (r->gone || (retry && !r->lost))
 			continue;
 		err = argo_ring_register(r, true);
 		r->lost = err;
+		if (err && !argo_register_transient(err)) {
+			argo_ring_mark_gone(r, err,
+					    "cannot register it again after resume");
+			(*gone)++;
+			continue;
+		}
 		if (err) {
 			lost++;
-			pr_warn_ratelimited("cannot register ring port %#x partner %u again after resume: error %d\n",
+			pr_warn_ratelimited("cannot register ring port %#x partner %u again after resume: error %d, retrying\n",
 					    r->port, r->partner, err);
 			continue;
 		}
@@ -181,6 +227,43 @@ unsigned int argo_rings_resume(bool retry)
 	}
 	mutex_unlock(&argo_rings_lock);
 	return lost;
+}
+
+/*
+ * The retries after resume ran out: every ring still missing is gone,
+ * with -ETIMEDOUT rather than the hypervisor's -EAGAIN, which a reader of
+ * argo-char would take for "try again" (out of memory stays -ENOMEM).
+ */
+void argo_rings_give_up(void)
+{
+	struct argo_ring *r;
+
+	mutex_lock(&argo_rings_lock);
+	list_for_each_entry(r, &argo_rings, node)
+		if (r->lost)
+			argo_ring_mark_gone(r, r->lost == -ENOMEM ? -ENOMEM : -ETIMEDOUT,
+					    "retries after resume ran out");
+	mutex_unlock(&argo_rings_lock);
+}
+
+/*
+ * debugfs "lose_ring": unregister a ring behind its client's back and
+ * report it gone with @err, exactly as a resume that could not register
+ * it again would, so that clients' handling of a lost ring can be tested
+ * without a restore.
+ */
+int argo_ring_lose(u32 port, u16 partner, int err)
+{
+	struct argo_ring *r;
+	int ret;
+
+	mutex_lock(&argo_rings_lock);
+	r = argo_ring_find(port, partner);
+	ret = r ? (r->gone ? -EALREADY : argo_ring_unregister(r)) : -ENOENT;
+	if (!ret)
+		argo_ring_mark_gone(r, err, "lose_ring in debugfs");
+	mutex_unlock(&argo_rings_lock);
+	return ret;
 }
 
 /* The debugfs "rings" file: one line per ring. */
@@ -200,7 +283,7 @@ int argo_rings_show(struct seq_file *m)
 			   atomic_long_read(&r->tx_bytes),
 			   atomic_long_read(&r->tx_full),
 			   atomic_long_read(&r->notifies),
-			   r->broken ? "corrupt" : "ok");
+			   r->broken ? "corrupt" : r->gone ? "lost" : "ok");
 	mutex_unlock(&argo_rings_lock);
 	return 0;
 }
@@ -247,7 +330,7 @@ struct argo_ring *argo_ring_create(const struct argo_ring_params *params)
 	const char *why;
 	int err;
 
-	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
 	err = argo_rb_geometry(params->size, &r->len, &r->npages);
@@ -256,7 +339,9 @@ struct argo_ring *argo_ring_create(const struct argo_ring_params *params)
 	r->partner = params->partner;
 	r->params = *params;
 	INIT_WORK(&r->rx_work, argo_ring_rx_work);
-	r->shared = vzalloc(r->npages * PAGE_SIZE);
+	/* charged to the caller's memory cgroup: any user can ask for one */
+	r->shared = __vmalloc(r->npages * PAGE_SIZE,
+			      GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!r->shared) {
 		err = -ENOMEM;
 		goto free_ring;
@@ -388,6 +473,58 @@ void *argo_ring_priv(const struct argo_ring *ring)
 	return ring->params.priv;
 }
 EXPORT_SYMBOL_GPL(argo_ring_priv);
+
+/**
+ * argo_ring_error() - why a ring is not registered with the hypervisor
+ * @ring: the ring
+ *
+ * A ring is lost when argo-core could not register it again after the
+ * domain was restored or migrated (its &argo_ring_params.lost callback
+ * said so).  A lost ring receives nothing; the messages it held stay
+ * readable, and sends from its port still work.
+ *
+ * Return: 0 while the ring is registered, else the negative errno that
+ * keeps it away (-EACCES: XSM policy refuses it, -ESRCH: its partner does
+ * not exist, -ETIMEDOUT: the hypervisor kept refusing for a while, ...).
+ */
+int argo_ring_error(const struct argo_ring *ring)
+{
+	return READ_ONCE(ring->gone);
+}
+EXPORT_SYMBOL_GPL(argo_ring_error);
+
+/**
+ * argo_ring_reregister() - try to register a lost ring again
+ * @ring: the ring
+ *
+ * For a client that wants its ring back once the cause went away (a
+ * policy that allows it again, say): the ring keeps its port, partner,
+ * memory and unread messages.  A ring that is registered is left alone.
+ * The hypervisor logs each refusal, so a client retrying should do so
+ * rarely.
+ *
+ * Context: process context; sleeps.  Not from the ring's own callbacks.
+ * Return: 0 when the ring is registered, else the hypervisor's error (the
+ * ring stays lost, and argo_ring_error() keeps its first errno).
+ */
+int argo_ring_reregister(struct argo_ring *ring)
+{
+	int err = 0;
+
+	mutex_lock(&argo_rings_lock);
+	if (ring->gone) {
+		err = argo_ring_register(ring, true);
+		if (!err) {
+			WRITE_ONCE(ring->gone, 0);
+			pr_info("ring port %#x partner %u registered again\n",
+				ring->port, ring->partner);
+			queue_work(argo_wq, &ring->rx_work);
+		}
+	}
+	mutex_unlock(&argo_rings_lock);
+	return err;
+}
+EXPORT_SYMBOL_GPL(argo_ring_reregister);
 
 /**
  * argo_ring_peek() - look at the message at the head of a ring

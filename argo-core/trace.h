@@ -95,7 +95,8 @@ TRACE_EVENT(argo_ring_register,
 		  __entry->ret)
 );
 
-TRACE_EVENT(argo_ring_unregister,
+/* A ring event with an outcome: unregistered, or given up as lost. */
+DECLARE_EVENT_CLASS(argo_ring_result,
 	TP_PROTO(u32 port, u16 partner, int ret),
 	TP_ARGS(port, partner, ret),
 	TP_STRUCT__entry(
@@ -110,6 +111,17 @@ TRACE_EVENT(argo_ring_unregister,
 	),
 	TP_printk("port %#x partner %u ret %d", __entry->port,
 		  __entry->partner, __entry->ret)
+);
+
+DEFINE_EVENT(argo_ring_result, argo_ring_unregister,
+	TP_PROTO(u32 port, u16 partner, int ret),
+	TP_ARGS(port, partner, ret)
+);
+
+/* @ret: the errno the ring's client is told (its lost callback) */
+DEFINE_EVENT(argo_ring_result, argo_ring_lost,
+	TP_PROTO(u32 port, u16 partner, int ret),
+	TP_ARGS(port, partner, ret)
 );
 
 #endif /* _ARGO_CORE_TRACE_H */

@@ -6,8 +6,9 @@
  * transport.c	the vsock transport: the virtio_transport_common operations
  *		and send_pkt, the one entry point for outgoing packets
  * peer.c	one struct avs_peer per remote domain: its send queue, the
- *		wait for room at its ring, its ring in per-peer mode, and the
- *		liveness check that resets sockets of a domain that is gone
+ *		wait for room at its ring, its ring in per-peer mode, the
+ *		liveness check that resets sockets of a domain that is gone,
+ *		and what happens when argo-core loses one of our rings
  * rx.c		received packets: checked, cut into page-sized skbs, handed
  *		to virtio_transport_recv_pkt()
  * debugfs.c	/sys/kernel/debug/argo-vsock/status
@@ -36,6 +37,9 @@
  * @listen: per-peer mode: keep a ring for @domid even with no socket
  *	(the peers= parameter), so its connections reach our listeners
  * @ring_err: per-peer mode: why creating @ring failed last, or 0
+ * @ring_counted: @ring counts against max_peer_rings (made on demand)
+ * @last_used: jiffies of the last packet to or from the domain through
+ *	@ring (per-peer mode: idle rings are let go)
  * @tx_packets: packets sent to the domain
  * @tx_waits: times a packet had to wait for room
  * @resets: sockets reset because the domain went away or refused us
@@ -52,6 +56,8 @@ struct avs_peer {
 	bool waiting;
 	bool listen;
 	int ring_err;
+	bool ring_counted;
+	unsigned long last_used;
 	u64 tx_packets;
 	u64 tx_waits;
 	u64 resets;
@@ -61,6 +67,8 @@ struct avs_peer {
 extern u64 avs_own_cid;
 extern bool avs_per_peer;
 extern size_t avs_ring_size;
+extern unsigned int avs_max_peer_rings;
+extern unsigned int avs_ring_idle_s;
 extern struct argo_ring *avs_wild_ring;
 extern struct workqueue_struct *avs_wq;
 extern struct virtio_transport avs_transport;
@@ -77,6 +85,9 @@ void avs_peers_quiesce(void);
 void avs_peers_stop(void);
 void avs_peers_show(struct seq_file *m);
 int avs_reset_sockets(u64 cid, int err);
+void avs_ring_lost(struct argo_ring *ring, int err, void *priv);
+void avs_peer_used(struct avs_peer *peer);
+void avs_make_room(u16 except);
 
 /* rx.c */
 void avs_rx(struct argo_ring *ring, void *priv);

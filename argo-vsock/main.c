@@ -31,6 +31,16 @@ module_param(ring_kb, uint, 0444);
 MODULE_PARM_DESC(ring_kb,
 		 "Size of each receive ring in KiB (128-16383, default 256)");
 
+unsigned int avs_max_peer_rings = 32;
+module_param_named(max_peer_rings, avs_max_peer_rings, uint, 0444);
+MODULE_PARM_DESC(max_peer_rings,
+		 "Per-peer mode: at most this many rings made on demand, for connections to or from domains not in peers= (1-120, default 32: a quarter of Xen's 128 rings per domain)");
+
+unsigned int avs_ring_idle_s = 30;
+module_param_named(ring_idle_s, avs_ring_idle_s, uint, 0444);
+MODULE_PARM_DESC(ring_idle_s,
+		 "Per-peer mode: let go of a ring made on demand after this many seconds without a connected socket or a packet (1-3600, default 30)");
+
 static char *mode = "auto";
 module_param(mode, charp, 0444);
 MODULE_PARM_DESC(mode,
@@ -42,7 +52,11 @@ size_t avs_ring_size;
 struct argo_ring *avs_wild_ring;
 struct workqueue_struct *avs_wq;
 
-/* peers=: the domains kept in per-peer mode, and whether init ran. */
+/*
+ * peers=: the domains kept in per-peer mode, and whether the peers exist
+ * (from init until unload starts).  Both change under the module's
+ * parameter lock, which a write to peers= holds.
+ */
 static DECLARE_BITMAP(avs_listen, DOMID_FIRST_RESERVED);
 static bool avs_live;
 
@@ -99,6 +113,7 @@ static int avs_wildcard_ring(void)
 		.size = avs_ring_size,
 		.rx = avs_rx,
 		.resumed = avs_resumed,
+		.lost = avs_ring_lost,
 	};
 	struct argo_ring *ring = argo_ring_create(&p);
 
@@ -134,6 +149,14 @@ static int avs_choose_mode(void)
 	return err;
 }
 
+/* From here a write to peers= only records the list: no peer is made. */
+static void avs_not_live(void)
+{
+	kernel_param_lock(THIS_MODULE);
+	WRITE_ONCE(avs_live, false);
+	kernel_param_unlock(THIS_MODULE);
+}
+
 static int __init avs_init(void)
 {
 	int own = argo_own_domid();
@@ -145,6 +168,12 @@ static int __init avs_init(void)
 		       ring_kb);
 		return -EINVAL;
 	}
+	if (avs_max_peer_rings < 1 || avs_max_peer_rings > 120 ||
+	    avs_ring_idle_s < 1 || avs_ring_idle_s > 3600) {
+		pr_err("max_peer_rings=%u ring_idle_s=%u: must be 1 to 120 and 1 to 3600\n",
+		       avs_max_peer_rings, avs_ring_idle_s);
+		return -EINVAL;
+	}
 	avs_ring_size = (size_t)ring_kb * 1024;
 	avs_own_cid = AVS_DOMID_TO_CID(own);
 	avs_wq = alloc_workqueue("argo-vsock", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
@@ -153,9 +182,11 @@ static int __init avs_init(void)
 	err = avs_choose_mode();
 	if (err)
 		goto err_wq;
+	kernel_param_lock(THIS_MODULE);
 	WRITE_ONCE(avs_live, true);
 	for_each_set_bit(d, avs_listen, DOMID_FIRST_RESERVED)
 		avs_peer_set_listen(d, true);
+	kernel_param_unlock(THIS_MODULE);
 	avs_debugfs_init();
 
 	features = VSOCK_TRANSPORT_F_G2H;
@@ -175,6 +206,7 @@ static int __init avs_init(void)
 	return 0;
 
 err_rings:
+	avs_not_live();
 	avs_debugfs_exit();
 	avs_peers_quiesce();
 	if (avs_wild_ring)
@@ -188,6 +220,7 @@ err_wq:
 static void __exit avs_exit(void)
 {
 	vsock_core_unregister(&avs_transport.transport);
+	avs_not_live();
 	avs_debugfs_exit();
 	avs_peers_quiesce();
 	if (avs_wild_ring)

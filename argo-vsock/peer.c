@@ -13,7 +13,13 @@
  * In per-peer mode (the hypervisor refuses wildcard rings) a peer also
  * owns the ring it may fill: created before the first packet to it goes
  * out, so that its answers have somewhere to land, or at load time for the
- * domains named in peers=, so that they can reach our listeners.
+ * domains named in peers=, so that they can reach our listeners.  Such a
+ * ring costs 256 KiB and one of the domain's 128 Argo rings, and any local
+ * user can make one by connecting, so its life follows its use: a ring
+ * that carries no connected socket and no packet for ring_idle_s seconds
+ * is let go, and at most max_peer_rings exist (the least recently used
+ * idle one makes room for a new one).  Rings of peers= domains are the
+ * administrator's and stay.
  *
  * A once-a-second check asks the hypervisor whether each domain we have
  * connected sockets with still has its ring; when the domain was
@@ -23,6 +29,7 @@
 #define pr_fmt(fmt) "argo-vsock: " fmt
 
 #include <linux/bitmap.h>
+#include <linux/llist.h>
 #include <linux/mm.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
@@ -33,12 +40,26 @@
 #include "avs.h"
 
 #define AVS_CHECK_INTERVAL	HZ
+/*
+ * How often a lost ring is offered to the hypervisor again: each refusal
+ * is an XSM denial in Xen's log, so not every check.
+ */
+#define AVS_REREGISTER_INTERVAL	(10 * HZ)
 
 static DEFINE_XARRAY(avs_peers);
 static DEFINE_MUTEX(avs_peers_lock);
 static void avs_check_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(avs_check_work, avs_check_fn);
 static bool avs_stopping;
+static unsigned long avs_next_reregister;
+/* per-peer rings that exist, against avs_max_peer_rings */
+static atomic_t avs_peer_rings = ATOMIC_INIT(0);
+/*
+ * A ring younger than this in use is never taken for another peer: a
+ * connect() in flight (not yet in the vsock core's connected table) waits
+ * for its answer on it, for the default connect timeout.
+ */
+#define AVS_RING_MIN_IDLE	(2 * HZ)
 
 static void avs_tx_work_fn(struct work_struct *work);
 static void avs_space_ready(struct argo_space_waiter *w, int status);
@@ -93,6 +114,25 @@ static int avs_errno(int err)
 	return err == -ESRCH ? -EHOSTUNREACH : err;
 }
 
+/*
+ * With max_peer_rings in use, what would a ring for @domid get?  A
+ * one-page ring made and dropped at once answers it: a domain that does
+ * not exist stays "unreachable" (-ESRCH) and a policy denial keeps its
+ * errno, instead of every connect() reading -ENOBUFS.
+ */
+static int avs_ring_probe(u16 domid)
+{
+	struct argo_ring_params p = {
+		.port = AVS_PORT, .partner = domid, .size = ARGO_RING_MIN_SIZE,
+	};
+	struct argo_ring *ring = argo_ring_create(&p);
+
+	if (IS_ERR(ring))
+		return PTR_ERR(ring);
+	argo_ring_destroy(ring);
+	return -ENOBUFS;
+}
+
 /* Per-peer mode: make sure the ring this peer may fill exists. */
 static int avs_peer_ring(struct avs_peer *peer)
 {
@@ -102,6 +142,8 @@ static int avs_peer_ring(struct avs_peer *peer)
 		.size = avs_ring_size,
 		.rx = avs_rx,
 		.resumed = avs_resumed,
+		.lost = avs_ring_lost,
+		.priv = peer,
 	};
 	struct argo_ring *ring;
 
@@ -110,17 +152,56 @@ static int avs_peer_ring(struct avs_peer *peer)
 		return 0;
 	if (READ_ONCE(avs_stopping))
 		return -ENODEV;
-	ring = argo_ring_create(&p);
+	/* rings made on demand count against max_peer_rings, peers= ones not */
+	peer->ring_counted = !peer->listen;
+	if (peer->ring_counted &&
+	    !atomic_add_unless(&avs_peer_rings, 1, avs_max_peer_rings)) {
+		ring = ERR_PTR(avs_ring_probe(peer->domid));
+	} else {
+		ring = argo_ring_create(&p);
+		if (IS_ERR(ring) && peer->ring_counted)
+			atomic_dec(&avs_peer_rings);
+	}
 	if (IS_ERR(ring)) {
 		if (peer->ring_err != PTR_ERR(ring))
-			pr_info("no ring for domain %u: %ld\n", peer->domid,
-				PTR_ERR(ring));
+			pr_info_ratelimited("no ring for domain %u: %ld%s\n",
+					    peer->domid, PTR_ERR(ring),
+					    PTR_ERR(ring) == -ENOBUFS ?
+					    " (max_peer_rings in use)" : "");
 		peer->ring_err = PTR_ERR(ring);
 		return avs_errno(PTR_ERR(ring));
 	}
 	peer->ring = ring;
 	peer->ring_err = 0;
+	avs_peer_used(peer);
 	return 0;
+}
+
+/**
+ * avs_peer_used() - a packet to or from the peer went through its ring
+ * @peer: the peer
+ */
+void avs_peer_used(struct avs_peer *peer)
+{
+	WRITE_ONCE(peer->last_used, jiffies);
+}
+
+/*
+ * Take the per-peer ring away from @peer: let go of an idle one, a dead
+ * domain's, or at unload.  Returns the ring for the caller to destroy
+ * outside peer->lock (see avs_check_peer_alive()).
+ */
+static struct argo_ring *avs_peer_detach_ring(struct avs_peer *peer)
+{
+	struct argo_ring *ring = peer->ring;
+
+	lockdep_assert_held(&peer->lock);
+	if (ring) {
+		peer->ring = NULL;
+		if (peer->ring_counted)
+			atomic_dec(&avs_peer_rings);
+	}
+	return ring;
 }
 
 /*
@@ -172,25 +253,49 @@ static int avs_skb_iov(struct avs_peer *peer, struct sk_buff *skb,
 /* Send one packet now.  -EAGAIN: the ring is full, the packet is kept. */
 static int avs_xmit(struct avs_peer *peer, struct sk_buff *skb)
 {
+	struct argo_ring *from = avs_per_peer ? peer->ring : avs_wild_ring;
 	struct kvec iov[ARGO_MAX_IOV];
 	ssize_t n;
 	int niov;
 
-	if (avs_per_peer && !peer->ring)
+	if (!from)
 		return -ENODEV;
+	/*
+	 * Our ring is lost (not registered after a resume): the answer
+	 * could not reach us, so fail the packet with the reason now
+	 * rather than let a connect() wait for its timeout.
+	 */
+	n = argo_ring_error(from);
+	if (n)
+		return avs_errno(n);
 	niov = avs_skb_iov(peer, skb, iov);
 	if (niov < 0)
 		return niov;
-	virtio_transport_deliver_tap_pkt(skb);
-	n = argo_sendv(avs_per_peer ? peer->ring : avs_wild_ring, peer->domid,
-		       AVS_PORT, iov, niov, AVS_MSG_TYPE);
+	n = argo_sendv(from, peer->domid, AVS_PORT, iov, niov, AVS_MSG_TYPE);
 	if (n == -EAGAIN || n == -EBUSY)
 		return -EAGAIN;
 	if (n < 0)
 		return avs_errno(n);
+	/* once, when it left: a packet that waited for room was not seen */
+	virtio_transport_deliver_tap_pkt(skb);
 	peer->tx_packets++;
+	avs_peer_used(peer);
 	argo_compat_vsock_skb_sent(skb);
 	return 0;
+}
+
+/* A packet the vsock core handed us (send_pkt said yes) that never left. */
+static void avs_drop(struct sk_buff *skb)
+{
+	argo_compat_vsock_skb_dropped(skb);
+}
+
+static void avs_drop_queue(struct sk_buff_head *q)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(q)))
+		avs_drop(skb);
 }
 
 /* Ask argo-core to call us back when the packet at the head fits. */
@@ -218,6 +323,8 @@ int avs_peer_send(struct avs_peer *peer, struct sk_buff *skb)
 {
 	int err;
 
+	if (avs_per_peer && !READ_ONCE(peer->ring))
+		avs_make_room(peer->domid);
 	mutex_lock(&peer->lock);
 	err = avs_peer_ring(peer);
 	if (err)
@@ -327,7 +434,7 @@ static void avs_peer_fail(struct avs_peer *peer, int err, const char *why)
 	int n;
 
 	lockdep_assert_held(&peer->lock);
-	skb_queue_purge(&peer->txq);
+	avs_drop_queue(&peer->txq);
 	if (peer->waiting) {
 		argo_space_cancel(&peer->waiter);
 		peer->waiting = false;
@@ -361,7 +468,7 @@ static void avs_tx_work_fn(struct work_struct *work)
 			break;
 		}
 		if (err) {
-			kfree_skb(skb);
+			avs_drop(skb);
 			avs_peer_fail(peer, err, "refused a packet");
 			break;
 		}
@@ -372,10 +479,15 @@ out:
 
 /*
  * Which domains our connected sockets talk to, gathered under
- * vsock_table_lock into a bitmap of domids (4 KiB, static: only the check
- * work touches it).
+ * vsock_table_lock into a bitmap of domids: avs_live_domids (4 KiB,
+ * static: only the check work uses it) or the one avs_make_room()
+ * allocates.  vsock_for_each_connected_socket() passes its callback no
+ * argument of ours, so the target travels in avs_scan_target, under
+ * avs_scan_lock, which is held for the scan only.
  */
 static DECLARE_BITMAP(avs_live_domids, DOMID_FIRST_RESERVED);
+static DEFINE_MUTEX(avs_scan_lock);
+static unsigned long *avs_scan_target;
 
 static void avs_note_remote(struct sock *sk)
 {
@@ -389,7 +501,102 @@ static void avs_note_remote(struct sock *sk)
 	if (READ_ONCE(sk->sk_state) == TCP_CLOSE)
 		return;
 	if (cid >= 2 && cid - 2 < DOMID_FIRST_RESERVED)
-		__set_bit(cid - 2, avs_live_domids);
+		__set_bit(cid - 2, avs_scan_target);
+}
+
+static void avs_scan_connected(unsigned long *domids)
+{
+	mutex_lock(&avs_scan_lock);
+	avs_scan_target = domids;
+	bitmap_zero(domids, DOMID_FIRST_RESERVED);
+	vsock_for_each_connected_socket(&avs_transport.transport,
+					avs_note_remote);
+	mutex_unlock(&avs_scan_lock);
+}
+
+/*
+ * A per-peer ring that may go: not a peers= domain's, nothing queued for
+ * the domain, no packet through it for @age.  The caller also checks
+ * that no connected socket uses it.
+ */
+static bool avs_ring_idle(struct avs_peer *peer, unsigned long age)
+{
+	return READ_ONCE(peer->ring) && !READ_ONCE(peer->listen) &&
+	       skb_queue_empty_lockless(&peer->txq) &&
+	       time_after(jiffies, READ_ONCE(peer->last_used) + age);
+}
+
+/*
+ * Rings let go from the send path are destroyed here: argo_ring_destroy()
+ * waits for the ring's receive callback, which a sender must never do.
+ */
+static LLIST_HEAD(avs_reap_list);
+
+struct avs_reap {
+	struct llist_node node;
+	struct argo_ring *ring;
+};
+
+static void avs_reap_fn(struct work_struct *work)
+{
+	struct llist_node *list = llist_del_all(&avs_reap_list);
+	struct avs_reap *r, *tmp;
+
+	llist_for_each_entry_safe(r, tmp, list, node) {
+		argo_ring_destroy(r->ring);
+		kfree(r);
+	}
+}
+
+static DECLARE_WORK(avs_reap_work, avs_reap_fn);
+
+/**
+ * avs_make_room() - let go of the least recently used idle per-peer ring
+ * @except: the domain that needs a ring
+ *
+ * Called before a new per-peer ring is made when max_peer_rings exist,
+ * with no peer lock held.  A ring in use during the last
+ * AVS_RING_MIN_IDLE, or carrying a connected socket, is never taken.
+ */
+void avs_make_room(u16 except)
+{
+	struct avs_peer *peer, *victim = NULL;
+	unsigned long domid, *busy;
+	struct argo_ring *ring = NULL;
+	struct avs_reap *r;
+
+	if (!avs_per_peer || atomic_read(&avs_peer_rings) < avs_max_peer_rings)
+		return;
+	busy = bitmap_zalloc(DOMID_FIRST_RESERVED, GFP_KERNEL);
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!busy || !r)
+		goto out;
+	avs_scan_connected(busy);
+	xa_for_each(&avs_peers, domid, peer) {
+		if (domid == except || test_bit(domid, busy) ||
+		    !avs_ring_idle(peer, AVS_RING_MIN_IDLE))
+			continue;
+		if (!victim || time_before(READ_ONCE(peer->last_used),
+					   READ_ONCE(victim->last_used)))
+			victim = peer;
+	}
+	if (!victim)
+		goto out;
+	mutex_lock(&victim->lock);
+	if (avs_ring_idle(victim, AVS_RING_MIN_IDLE))
+		ring = avs_peer_detach_ring(victim);
+	mutex_unlock(&victim->lock);
+	if (ring) {
+		pr_info_ratelimited("ring for domain %u let go to make room for domain %u (max_peer_rings=%u)\n",
+				    victim->domid, except, avs_max_peer_rings);
+		r->ring = ring;
+		llist_add(&r->node, &avs_reap_list);
+		queue_work(avs_wq, &avs_reap_work);
+		r = NULL;
+	}
+out:
+	kfree(r);
+	bitmap_free(busy);
 }
 
 static void avs_check_peer_alive(u16 domid)
@@ -419,10 +626,8 @@ static void avs_check_peer_alive(u16 domid)
 	 * A per-peer ring for a domain that is dead or denied to us: let it
 	 * go, the next connect() makes it again.
 	 */
-	if (!peer->listen) {
-		dead = peer->ring;
-		peer->ring = NULL;
-	}
+	if (!peer->listen)
+		dead = avs_peer_detach_ring(peer);
 	mutex_unlock(&peer->lock);
 	/*
 	 * Destroyed outside peer->lock: argo_ring_destroy() waits for a
@@ -434,18 +639,102 @@ static void avs_check_peer_alive(u16 domid)
 		argo_ring_destroy(dead);
 }
 
+/**
+ * avs_ring_lost() - argo-core could not register one of our rings again
+ * @ring: the wildcard ring, or a per-peer ring
+ * @err: why (negative errno)
+ * @priv: unused
+ *
+ * Nothing can reach us through @ring any more: the sockets whose packets
+ * it carried are reset with @err (all of them for the wildcard ring), and
+ * new packets from it fail with @err until the check work gets the ring
+ * registered again (avs_reregister_lost()).
+ */
+void avs_ring_lost(struct argo_ring *ring, int err, void *priv)
+{
+	u16 partner = argo_ring_partner(ring);
+	struct avs_peer *peer;
+	int n;
+
+	if (partner == ARGO_DOMID_ANY) {
+		n = avs_reset_sockets(AVS_ALL_CIDS, -avs_errno(err));
+		pr_warn("wildcard ring lost (%d): %d socket(s) reset; retried every %u s\n",
+			err, n, AVS_REREGISTER_INTERVAL / HZ);
+		return;
+	}
+	peer = avs_peer_get(partner);
+	if (IS_ERR(peer))
+		return;
+	mutex_lock(&peer->lock);
+	avs_peer_fail(peer, avs_errno(err), "lost our ring for it");
+	mutex_unlock(&peer->lock);
+}
+
+/*
+ * Offer our lost rings to the hypervisor again, every
+ * AVS_REREGISTER_INTERVAL: a policy that allows them again brings them
+ * back without a reload.
+ */
+static void avs_reregister_lost(void)
+{
+	struct avs_peer *peer;
+	unsigned long domid;
+
+	if (time_before(jiffies, avs_next_reregister))
+		return;
+	avs_next_reregister = jiffies + AVS_REREGISTER_INTERVAL;
+	if (avs_wild_ring && argo_ring_error(avs_wild_ring) &&
+	    !argo_ring_reregister(avs_wild_ring))
+		pr_info("wildcard ring registered again\n");
+	xa_for_each(&avs_peers, domid, peer) {
+		mutex_lock(&peer->lock);
+		if (peer->ring && argo_ring_error(peer->ring) &&
+		    !argo_ring_reregister(peer->ring))
+			pr_info("ring for domain %u registered again\n",
+				peer->domid);
+		mutex_unlock(&peer->lock);
+	}
+}
+
+/*
+ * Per-peer rings that carried no connected socket and no packet for
+ * ring_idle_s: a connect() that was refused or never answered, or
+ * connections long closed.  The next packet to the domain makes a new one.
+ */
+static void avs_reclaim_idle(void)
+{
+	unsigned long age = (unsigned long)avs_ring_idle_s * HZ;
+	struct argo_ring *ring;
+	struct avs_peer *peer;
+	unsigned long domid;
+
+	if (!avs_per_peer)
+		return;
+	xa_for_each(&avs_peers, domid, peer) {
+		if (test_bit(domid, avs_live_domids) || !avs_ring_idle(peer, age))
+			continue;
+		mutex_lock(&peer->lock);
+		ring = avs_ring_idle(peer, age) ? avs_peer_detach_ring(peer) : NULL;
+		mutex_unlock(&peer->lock);
+		/* outside peer->lock, as in avs_check_peer_alive() */
+		if (ring)
+			argo_ring_destroy(ring);
+	}
+}
+
 static void avs_check_fn(struct work_struct *work)
 {
 	struct avs_peer *peer;
 	unsigned long domid;
 	u16 self = avs_own_cid - 2;
 
-	bitmap_zero(avs_live_domids, DOMID_FIRST_RESERVED);
-	vsock_for_each_connected_socket(&avs_transport.transport,
-					avs_note_remote);
+	avs_scan_connected(avs_live_domids);
 	for_each_set_bit(domid, avs_live_domids, DOMID_FIRST_RESERVED)
 		if (domid != self)
 			avs_check_peer_alive(domid);
+	avs_reclaim_idle();
+
+	avs_reregister_lost();
 
 	/* per-peer mode: rings for the listed domains that appeared since */
 	xa_for_each(&avs_peers, domid, peer) {
@@ -532,11 +821,11 @@ void avs_peers_stop(void)
 	struct avs_peer *peer;
 	unsigned long domid;
 
+	flush_work(&avs_reap_work);
 	/* each ring destroyed outside peer->lock, as in avs_check_peer_alive() */
 	xa_for_each(&avs_peers, domid, peer) {
 		mutex_lock(&peer->lock);
-		ring = peer->ring;
-		peer->ring = NULL;
+		ring = avs_peer_detach_ring(peer);
 		mutex_unlock(&peer->lock);
 		if (ring)
 			argo_ring_destroy(ring);
@@ -544,7 +833,7 @@ void avs_peers_stop(void)
 	xa_for_each(&avs_peers, domid, peer) {
 		argo_space_cancel(&peer->waiter);
 		cancel_work_sync(&peer->tx_work);
-		skb_queue_purge(&peer->txq);
+		avs_drop_queue(&peer->txq);
 		xa_erase(&avs_peers, domid);
 		kvfree(peer->bounce);
 		kfree(peer);
@@ -558,6 +847,10 @@ void avs_peers_show(struct seq_file *m)
 	struct avs_peer *peer;
 	unsigned long domid;
 
+	if (avs_per_peer)
+		seq_printf(m, "peer_rings %d max %u idle_s %u\n",
+			   atomic_read(&avs_peer_rings), avs_max_peer_rings,
+			   avs_ring_idle_s);
 	seq_puts(m, "domid  ring listen queued  waiting tx_packets tx_waits resets ring_err\n");
 	xa_for_each(&avs_peers, domid, peer) {
 		mutex_lock(&peer->lock);

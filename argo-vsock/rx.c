@@ -93,13 +93,15 @@ bad:
 /**
  * avs_rx() - argo-core's receive callback for our rings
  * @ring: the ring with messages
- * @priv: unused
+ * @priv: the peer of a per-peer ring, NULL for the wildcard ring
  */
 void avs_rx(struct argo_ring *ring, void *priv)
 {
 	struct argo_msg_info mi;
 
 	while (!argo_ring_peek(ring, &mi)) {
+		if (priv)
+			avs_peer_used(priv);
 		avs_rx_one(ring, &mi);
 		argo_ring_consume(ring);
 	}

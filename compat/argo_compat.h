@@ -80,7 +80,9 @@ static int fn(struct virtio_device *vdev, unsigned int nvqs,		\
  * (argo-vsock sends such packets from the sender's pages, see
  * avs_skb_iov()).  ARGO_COMPAT_VSOCK_NEWER_OPS fills those members of
  * struct vsock_transport where they exist; argo_compat_vsock_skb_sent()
- * frees a packet that was sent.
+ * frees a packet that was sent, argo_compat_vsock_skb_dropped() one that
+ * was accepted from the vsock core but will never be sent (its socket's
+ * unsent bytes shrink by it too).
  */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
 static inline bool argo_compat_vsock_zerocopy_allow(void)
@@ -95,9 +97,16 @@ static inline bool argo_compat_vsock_zerocopy_allow(void)
 	.msgzerocopy_allow	= argo_compat_vsock_zerocopy_allow,
 #define argo_compat_vsock_skb_sent(skb) \
 	virtio_transport_consume_skb_sent(skb, true)
+#define argo_compat_vsock_skb_dropped(skb) do {			\
+	struct sk_buff *__skb = (skb);					\
+									\
+	virtio_transport_consume_skb_sent(__skb, false);		\
+	kfree_skb(__skb);						\
+} while (0)
 #else
 #define ARGO_COMPAT_VSOCK_NEWER_OPS
 #define argo_compat_vsock_skb_sent(skb) consume_skb(skb)
+#define argo_compat_vsock_skb_dropped(skb) kfree_skb(skb)
 #endif
 
 /*

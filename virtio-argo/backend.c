@@ -574,6 +574,40 @@ static struct va_device *va_next_victim(struct va_backend *be, bool all)
 	return NULL;
 }
 
+/*
+ * argo-core could not register our ring again after a restore or
+ * migration: no answer can reach us, so fail the devices now instead of
+ * waiting for the PING timeout.  Rediscovery offers the ring to the
+ * hypervisor again first (va_ring_back()).
+ */
+static void va_ring_lost(struct argo_ring *ring, int err, void *priv)
+{
+	struct va_backend *be = priv;
+	char why[80];
+
+	snprintf(why, sizeof(why),
+		 "our ring was lost after a restore or migration (%d)", err);
+	va_backend_fault(be, why);
+}
+
+/* Before a rescan: a lost ring must be registered again, or no answer comes. */
+static bool va_ring_back(struct va_backend *be)
+{
+	char why[64];
+	int r;
+
+	if (!argo_ring_error(be->ring))
+		return true;
+	r = argo_ring_reregister(be->ring);
+	if (!r) {
+		va_info(be, "our ring is registered again");
+		return true;
+	}
+	snprintf(why, sizeof(why), "registering our ring again failed (%d)", r);
+	va_backend_fault(be, why);
+	return false;
+}
+
 static void va_backend_work(struct work_struct *work)
 {
 	struct va_backend *be = container_of(work, struct va_backend, work);
@@ -596,7 +630,7 @@ static void va_backend_work(struct work_struct *work)
 		spin_unlock(&be->lock);
 		return;
 	}
-	if (rescan)
+	if (rescan && va_ring_back(be))
 		va_discover(be);
 }
 
@@ -699,7 +733,7 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 {
 	struct argo_ring_params params = {
 		.port = ARGO_PORT_ANY, .partner = domid, .size = ring_size,
-		.rx = va_rx,
+		.rx = va_rx, .lost = va_ring_lost,
 	};
 	struct va_backend *be = kzalloc(sizeof(*be), GFP_KERNEL);
 	int r = -ENOMEM;

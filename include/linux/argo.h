@@ -46,6 +46,12 @@ struct argo_ring;
  *	migrated and the ring registered again (same port, partner, size and
  *	unread messages); senders should retry what failed meanwhile.  May be
  *	NULL.
+ * @lost: called in process context, once, when argo-core gave up
+ *	registering the ring again after a restore or migration, with the
+ *	negative errno that keeps it away (see argo_ring_error()).  Nothing
+ *	arrives in the ring any more; what it held stays readable.  The
+ *	client fails what waits on the ring, and either destroys it or
+ *	tries argo_ring_reregister() later.  May be NULL.
  * @priv: passed back to the callbacks, and returned by argo_ring_priv()
  */
 struct argo_ring_params {
@@ -54,6 +60,7 @@ struct argo_ring_params {
 	size_t size;
 	void (*rx)(struct argo_ring *ring, void *priv);
 	void (*resumed)(struct argo_ring *ring, void *priv);
+	void (*lost)(struct argo_ring *ring, int err, void *priv);
 	void *priv;
 };
 
@@ -119,6 +126,8 @@ u32 argo_ring_port(const struct argo_ring *ring);
 u16 argo_ring_partner(const struct argo_ring *ring);
 size_t argo_ring_size(const struct argo_ring *ring);
 void *argo_ring_priv(const struct argo_ring *ring);
+int argo_ring_error(const struct argo_ring *ring);
+int argo_ring_reregister(struct argo_ring *ring);
 
 ssize_t argo_sendv(struct argo_ring *from, u16 domid, u32 port,
 		   const struct kvec *iov, unsigned int niov, u32 type);

@@ -191,6 +191,11 @@ static void test_messages(void)
 	EXPECT_ERRNO(argo_sendto(tx, "", 0, 3, self, 0x4000), 0, "zero-length message sent");
 	n = argo_recvfrom(rx, buf, sizeof(buf), &type, NULL, NULL, NULL);
 	tap_ok(n == 0 && type == 3, "zero-length message received");
+	argo_sendto(tx, "", 0, 4, self, 0x4000);
+	argo_sendto(tx, "after", 5, 5, self, 0x4000);
+	n = read(rx, buf, sizeof(buf));
+	tap_ok(n == 5 && !memcmp(buf, "after", 5),
+	       "read() skips a zero-length message (never 0, which is end of file): %zd", n);
 
 	EXPECT_ERRNO(argo_sendto(tx, "x", 1, 0, self, 0x4001), ECONNREFUSED,
 		     "send to a port without ring: ECONNREFUSED");
@@ -382,6 +387,87 @@ struct sender {
 	int errors;
 };
 
+/* Make argo-core report the ring of @fd lost with -@err (debugfs). */
+static int lose_ring(int fd, int err)
+{
+	char cmd[64];
+	int d = open("/sys/kernel/debug/argo/lose_ring", O_WRONLY);
+	int n, ok;
+
+	if (d < 0)
+		return -1;
+	n = snprintf(cmd, sizeof(cmd), "%x %d %d", port_of(fd), self, err);
+	ok = write(d, cmd, n) == n;
+	close(d);
+	return ok ? 0 : -1;
+}
+
+struct blocked_read {
+	int fd;
+	ssize_t ret;
+	int err;
+	double when;
+};
+
+static void *blocked_read_fn(void *arg)
+{
+	struct blocked_read *b = arg;
+	char buf[64];
+
+	b->ret = read(b->fd, buf, sizeof(buf));
+	b->err = errno;
+	b->when = now();
+	return NULL;
+}
+
+/*
+ * A ring lost after a restore (here: argo-core's lose_ring in debugfs,
+ * which does what a resume that cannot register the ring again does):
+ * what the ring held is still read, then every call fails with the
+ * reason, blocked readers at once, and poll() reports POLLERR.
+ */
+static void test_lost_ring(void)
+{
+	int rx = bound(0x4300, self, ONE_PAGE, 0), tx = bound(ARGO_PORT_ANY, self, 0, 0);
+	int idle = bound(0x4301, self, ONE_PAGE, 0), fd;
+	struct blocked_read b = { .fd = idle };
+	pthread_t th;
+	char buf[64];
+	double t0;
+	ssize_t n;
+
+	argo_sendto(tx, "held", 4, 0, self, 0x4300);
+	pthread_create(&th, NULL, blocked_read_fn, &b);
+	usleep(300 * 1000);
+	t0 = now();
+	tap_ok(!lose_ring(rx, EACCES) && !lose_ring(idle, ESRCH),
+	       "debugfs lose_ring takes both rings away");
+	pthread_join(th, NULL);
+	tap_ok(b.ret == -1 && b.err == ESRCH,
+	       "a reader blocked on the lost ring wakes with its errno (ESRCH): %zd %s",
+	       b.ret, strerror(b.err));
+	tap_ok(b.when - t0 < 2.0, "within 2 s (%.2f s)", b.when - t0);
+	tap_ok(argo_wait(rx, POLLIN, 0) & POLLERR, "poll reports POLLERR");
+	n = read(rx, buf, sizeof(buf));
+	tap_ok(n == 4 && !memcmp(buf, "held", 4), "what the ring held is still read");
+	EXPECT_ERRNO(read(rx, buf, sizeof(buf)), EACCES, "then read() fails with the ring's errno (EACCES)");
+	EXPECT_ERRNO(argo_recvfrom(rx, buf, sizeof(buf), NULL, NULL, NULL, NULL), EACCES,
+		     "RECVFROM too");
+	EXPECT_ERRNO(argo_sendto(rx, "x", 1, 0, self, 0x4301), EACCES, "and sends");
+	EXPECT_ERRNO(argo_sendto(tx, "x", 1, 0, self, 0x4300), ECONNREFUSED,
+		     "the hypervisor has no ring there any more: ECONNREFUSED");
+	fd = argo_open(0);
+	EXPECT_ERRNO(argo_bind(fd, &(uint32_t){ 0x4300 }, self, 0), EADDRINUSE,
+		     "the lost ring keeps its port while its file is open");
+	close(rx);
+	EXPECT_ERRNO(argo_bind(fd, &(uint32_t){ 0x4300 }, self, 0), 0,
+		     "closing the file frees the port for a new ring");
+	tap_is(argo_sendto(tx, "new", 3, 0, self, 0x4300), 3, "which receives");
+	close(fd);
+	close(idle);
+	close(tx);
+}
+
 static void *sender_fn(void *arg)
 {
 	struct sender *s = arg;
@@ -481,6 +567,7 @@ int main(int argc, char **argv)
 	test_nonblock_and_poll();
 	test_blocking_and_signals();
 	test_threads();
+	test_lost_ring();
 	test_fuzz(argc > 1 ? atoi(argv[1]) : 20000);
 	return tap_done();
 }

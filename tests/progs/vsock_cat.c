@@ -18,6 +18,11 @@
  *                                       print how it ended, the socket's
  *                                       SO_ERROR and how long it took
  *
+ *   vsock_cat scan FIRST LAST PORT      as user nobody (65534), connect to
+ *                                       PORT of every CID from FIRST to
+ *                                       LAST (500 ms each at most); print
+ *                                       how many ended with each result
+ *
  *   vsock_cat gen BYTES SEED            write BYTES of a pseudo-random
  *                                       stream to stdout; print its sum64
  *                                       on stderr
@@ -38,7 +43,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <grp.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,6 +168,40 @@ static void hold(unsigned int cid, unsigned int port, int writing)
 	printf("%s: %s (SO_ERROR %s) after %.1f s\n", writing ? "write" : "read",
 	       err ? strerrorname_np(err) : "EOF",
 	       soerr ? strerrorname_np(soerr) : "0", now() - t0);
+}
+
+/* The connect() loop any local user can run (argo-vsock issue 20, item 2). */
+static void scan(unsigned int first, unsigned int last, unsigned int port)
+{
+	static const char *const names[] = { "ok", "ECONNREFUSED", "ECONNRESET",
+		"EHOSTUNREACH", "ETIMEDOUT", "ENOBUFS", "EACCES", "other" };
+	static const int errs[] = { 0, ECONNREFUSED, ECONNRESET, EHOSTUNREACH,
+		ETIMEDOUT, ENOBUFS, EACCES };
+	unsigned int count[8] = { 0 }, cid, i;
+	struct timeval tv = { .tv_usec = 500000 };
+	struct sockaddr_vm sa = { .svm_family = AF_VSOCK, .svm_port = port };
+
+	if (!getuid() && (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+			  setresuid(65534, 65534, 65534)))
+		fail("setresuid");
+	for (cid = first; cid <= last; cid++) {
+		int fd = socket(AF_VSOCK, SOCK_STREAM, 0), e = 0;
+
+		if (fd < 0)
+			fail("socket");
+		setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT_OLD, &tv,
+			   sizeof(tv));
+		sa.svm_cid = cid;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			e = errno;
+		for (i = 0; i < 7 && errs[i] != e; i++)
+			;
+		count[i]++;
+		close(fd);
+	}
+	for (i = 0; i < 8; i++)
+		if (count[i])
+			printf("%s %u\n", names[i], count[i]);
 }
 
 struct sum64 {
@@ -322,6 +363,11 @@ int main(int argc, char **argv)
 	}
 	if (nargs == 1 && !strcmp(args[0], "sum")) {
 		sum();
+		return 0;
+	}
+	if (nargs == 4 && !strcmp(args[0], "scan")) {
+		scan(strtoul(args[1], NULL, 0), strtoul(args[2], NULL, 0),
+		     strtoul(args[3], NULL, 0));
 		return 0;
 	}
 	if (nargs == 3 && !strcmp(args[0], "hold")) {

@@ -7,16 +7,20 @@
 # `xl save` + `xl restore`, then `xl migrate` to localhost, of a domU in
 # the middle of a conversation with dom0: after each, argo-core registers
 # its rings again under the new domid, and every one of the domU's 600
-# pings comes back intact.  600 at 50 ms is not slack: on the debug
+# pings comes back intact.  A ring whose partner was the domU's own old
+# domid cannot come back (that domain is gone): it is reported lost, and
+# the argo listener blocked on it fails with ESRCH.  600 at 50 ms is not slack: on the debug
 # kernel 300 were spent before `xl migrate` suspended the domU, which then
 # powered off under the migration ("failed to suspend at sender").
 . /rig/tap.sh
 P=/sys/module/argo_selftest/parameters
 modprobe argo_selftest mode=echo port=0x1000
 tap_ok $? "echo server on dom0 port 0x1000"
-domid=$(/rig/start-domu saver "modprobe argo_selftest mode=pinger peer=0 port=0x1000 count=600 interval_ms=50 retries=10 wait_s=120; \
+domid=$(/rig/start-domu saver "argo listen -p \$(argo info | sed -n 's/^domid //p') 0x2000 >/tmp/lost.out 2>&1 & \
+modprobe argo_selftest mode=pinger peer=0 port=0x1000 count=600 interval_ms=50 retries=10 wait_s=120; \
 while [ \$(cat /sys/module/argo_selftest/parameters/pinger_done) = 0 ]; do sleep 0.2; done; \
-echo PINGER-GOOD=\$(cat /sys/module/argo_selftest/parameters/pinger_good); dmesg | grep argo-core:")
+echo PINGER-GOOD=\$(cat /sys/module/argo_selftest/parameters/pinger_good); echo LISTENER=\$(cat /tmp/lost.out); \
+dmesg | grep -E 'argo-(core|char):'")
 tap_ok $? "domU 'saver' created (domid $domid)"
 
 # wait_echoes N: until dom0 echoed N messages (or 60 s)
@@ -57,6 +61,12 @@ printf '%s\n' "$log" | grep -q "argo-core: domain id changed from $domid to $res
 tap_ok $? "argo-core learned its domid after restore"
 printf '%s\n' "$log" | grep -q "argo-core: domain id changed from $restored to $migrated on resume"
 tap_ok $? "argo-core learned its domid after migration"
+printf '%s\n' "$log" | grep -q "argo-core: ring port 0x2000 partner $domid lost (cannot register it again after resume, error -3): its client is told"
+tap_ok $? "a ring whose partner (the domU's old self) is gone is reported lost after restore (ESRCH)"
+tap_is "$(printf '%s\n' "$log" | sed -n 's/.*LISTENER=//p')" "argo: receive: No such process" \
+	"the argo listener blocked on it fails with ESRCH instead of waiting forever"
+tap_is "$(printf '%s\n' "$log" | grep -c 'argo-core: rings registered again after resume, except 1 lost')" 1 \
+	"argo-core's line after restore counts it"
 printf '%s\n' "$log" >>/results/domu-console.log
 rmmod argo_selftest
 tap_done

@@ -6,7 +6,8 @@
 # Hot-unplug and replug at run time (EVENT_DEVICE).  A backend killed in
 # the middle of a write: the writer gets an I/O error
 # within seconds (no D-state hang), the device goes away, and comes back by
-# itself when the backend is started again.  Then rmmod virtio-argo while
+# itself when the backend is started again.  A ring lost after a restore
+# fails the devices at once.  Then rmmod virtio-argo while
 # a reader is busy.  The backend runs in this domain (backends=<own id>),
 # so the test needs nothing from dom0.
 . /rig/tap.sh
@@ -44,6 +45,24 @@ kill -USR2 $bpid
 wait_devices 2 20
 tap_ok $? "SIGUSR2: EVENT_DEVICE READY brings it back"
 tap_is "$(dd if=/dev/hwrng bs=16 count=1 2>/dev/null | wc -c)" 16 "and it reads"
+
+# Our ring lost: argo-core's lose_ring (debugfs) does what a restore that
+# cannot register the ring again does.  The devices fail at once, not
+# after the PING timeout, and come back once rediscovery got the ring
+# registered again.
+port=$(awk -v p="$self" 'NR > 1 && $2 == p && $1 ~ /^0x8/ { print $1 }' /sys/kernel/debug/argo/rings)
+tap_is "$(echo $port | wc -w)" 1 "virtio-argo's ring in argo-core's debugfs ($port)"
+tap_dmesg_mark
+echo "${port#0x} $self 13" >/sys/kernel/debug/argo/lose_ring
+tap_ok $? "lose_ring takes it away (EACCES)"
+wait_devices 0 5
+tap_ok $? "the devices go within 5 s"
+tap_dmesg_since | grep -q "virtio-argo: backend dom$self: our ring was lost after a restore or migration (-13): failing its devices' I/O and removing them"
+tap_ok $? "logged: our ring was lost after a restore or migration (-13)"
+wait_devices 2 30
+tap_ok $? "they come back by themselves"
+tap_dmesg_since | grep -q "virtio-argo: backend dom$self: our ring is registered again"
+tap_ok $? "logged: our ring is registered again"
 tap_dmesg_mark
 
 # A writer that keeps 1 MiB synced writes going until one fails.

@@ -59,4 +59,36 @@ while read -r rule; do
 done </tmp/vs-forge.out
 got=$($V send 2 5000 </rig/tap.sh | $V sum)
 tap_is "$got" "$($V sum </rig/tap.sh)" "sockets still work after the forged packets"
+
+# The wildcard ring lost: argo-core's lose_ring (debugfs) does what a
+# restore that cannot register the ring again does.  Every socket is
+# reset with its errno, a connect fails with it at once, and the ring is
+# offered to the hypervisor again 10 s later.  (Our own CID: dom0's
+# echo server would exit on the reset.)
+$V echo 6002 -n 1 >/dev/null 2>&1 &
+sleep 0.3
+$V hold "$cid" 6002 >/tmp/vs-hold.out 2>&1 &
+hp=$!
+i=0
+until grep -q connected /tmp/vs-hold.out || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+tap_dmesg_mark
+t0=$(cut -d' ' -f1 /proc/uptime)
+echo "76730001 32756 13" >/sys/kernel/debug/argo/lose_ring
+tap_ok $? "lose_ring takes the wildcard ring away (EACCES)"
+tap_is "$($V send 2 5000 </dev/null)" "connect: EACCES" "a new connect fails with its errno at once"
+i=0
+while kill -0 $hp 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+tap_is "$(sed -n 2p /tmp/vs-hold.out | cut -d' ' -f1-2)" "read: EACCES" \
+	"a reader blocked on a connection wakes with it within 5 s"
+tap_dmesg_since | grep -q "argo-vsock: wildcard ring lost (-13): [1-9][0-9]* socket(s) reset; retried every 10 s"
+tap_ok $? "logged: wildcard ring lost (-13): N socket(s) reset; retried every 10 s"
+i=0
+until tap_dmesg_since | grep -q "argo-vsock: wildcard ring registered again" || [ $i -ge 200 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+dt=$(awk -v a="$t0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.0f", b - a }')
+tap_ok $([ $i -lt 200 ] && [ "$dt" -ge 9 ]; echo $?) "registered again after 10 s ($dt s)"
+got=$($V send 2 5000 </rig/tap.sh | $V sum)
+tap_is "$got" "$($V sum </rig/tap.sh)" "and sockets work again"
+wait
 tap_done

@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0
 # roles: dom0
 # phase: mac-strict
-# timeout: 240
+# timeout: 300
 #
 # Booted with argo=1,mac-permissive=0: argo-vsock falls back to per-peer
 # rings.  dom0 reaches itself (CID 2); a domU's connect to dom0 is refused
 # with ECONNREFUSED until dom0 lists it in peers=, and then succeeds;
 # dom0 connecting out to a domU that then dies gets ECONNRESET and drops
 # the ring it made for it; mode=wildcard and a too small ring_kb refuse
-# to load, saying why.
+# to load, saying why; a connect() loop over every CID leaves at most
+# max_peer_rings rings, which go once idle.
 . /rig/tap.sh
 V=/rig/bin/vsock_cat
 S=/sys/kernel/debug/argo-vsock/status
@@ -75,6 +76,31 @@ modprobe argo_vsock ring_kb=64 2>/dev/null
 tap_ok $([ $? != 0 ]; echo $?) "ring_kb=64 refuses to load"
 tap_dmesg_since | grep -q "argo-vsock: ring_kb=64: must be 128 to 16383"
 tap_ok $? "and says why"
+
+# Any local user's connect() loop over every CID (vsock_cat scan runs as
+# nobody): per-peer rings made on demand stay within max_peer_rings and
+# go after ring_idle_s unused, so they cannot eat the domain's 128 Argo
+# rings.  Live domains: dom0 itself (CID 2) and pr.
+modprobe argo_vsock max_peer_rings=1 ring_idle_s=3
+tap_ok $? "modprobe argo_vsock max_peer_rings=1 ring_idle_s=3"
+d=$(/rig/start-domu pr "sleep 600")
+tap_ok $? "domU pr created (domid $d)"
+vsrings() { awk 'NR > 1 && $1 == "0x76730001"' /sys/kernel/debug/argo/rings | wc -l; }
+out=$($V scan 2 300 9999)
+printf '%s\n' "$out" | sed 's/^/# /'
+tap_is "$(printf '%s\n' "$out" | sed -n 's/^EHOSTUNREACH //p')" 297 \
+	"connect() to the 297 CIDs without a domain: EHOSTUNREACH"
+tap_is "$(vsrings)" 1 "after a connect() to every CID as nobody, argo-vsock has 1 ring (max_peer_rings)"
+tap_is "$(sed -n 's/^peer_rings //p' $S)" "1 max 1 idle_s 3" "debugfs counts it"
+i=0
+until [ "$(vsrings)" = 0 ] || [ $i -ge 150 ]; do sleep 0.1; i=$((i + 1)); done
+tap_is "$(vsrings)" 0 "the idle ring goes after ring_idle_s (3 s)"
+$V echo 5103 -n 1 >/dev/null 2>&1 &
+sleep 0.3
+tap_is "$(echo again | $V send 2 5103)" again "a new connection makes a ring again"
+wait
+xl destroy pr
+rmmod argo_vsock
 modprobe argo_vsock
 tap_ok $? "modprobe argo_vsock again"
 tap_done
