@@ -26,6 +26,7 @@
 #include <uapi/linux/argo.h>
 
 #include "endpoint.h"
+#include "notice.h"
 
 /*
  * Receivers tell the hypervisor about freed space once the ring is empty
@@ -49,6 +50,7 @@ struct argo_ep {
 	atomic_t inflight;
 	unsigned int unnotified;
 	int err;	/* the ring was lost: every later call fails so */
+	struct argo_notices notices;
 };
 
 /* Xen's first reserved domid (DOMID_SELF and up): never a valid address. */
@@ -111,6 +113,7 @@ static int argo_ep_open(struct inode *inode, struct file *file)
 	init_waitqueue_head(&ep->tx_wq);
 	ep->tx_waiter.ready = argo_ep_tx_ready;
 	atomic_set(&ep->inflight, 0);
+	argo_notices_init(&ep->notices, &ep->rx_wq);
 	file->private_data = ep;
 	return stream_open(inode, file);
 }
@@ -120,6 +123,7 @@ static int argo_ep_release(struct inode *inode, struct file *file)
 	struct argo_ep *ep = file->private_data;
 
 	argo_space_cancel(&ep->tx_waiter);
+	argo_notices_release(&ep->notices);
 	argo_ring_destroy(ep->ring);
 	kfree(ep);
 	return 0;
@@ -465,6 +469,12 @@ static long argo_ep_ioctl(struct file *file, unsigned int cmd,
 		return argo_ep_getname(ep, uarg);
 	case ARGO_IOC_QUERY:
 		return argo_ep_query(uarg);
+	case ARGO_IOC_WATCH:
+		return argo_notice_watch(&ep->notices, uarg);
+	case ARGO_IOC_UNWATCH:
+		return argo_notice_unwatch(&ep->notices, uarg);
+	case ARGO_IOC_NOTICE:
+		return argo_notice_take(&ep->notices, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -478,8 +488,10 @@ static __poll_t argo_ep_poll(struct file *file, poll_table *wait)
 
 	poll_wait(file, &ep->rx_wq, wait);
 	poll_wait(file, &ep->tx_wq, wait);
-	if (!ring)
-		return EPOLLOUT | EPOLLWRNORM;	/* calls fail at once: ENOTCONN */
+	if (argo_notices_pending(&ep->notices))
+		mask |= EPOLLPRI;
+	if (!ring)	/* sends and receives fail at once: ENOTCONN */
+		return mask | EPOLLOUT | EPOLLWRNORM;
 	if (argo_ring_has_data(ring))
 		mask |= EPOLLIN | EPOLLRDNORM;
 	if (READ_ONCE(ep->err))

@@ -14,6 +14,12 @@
  * Two cases get no VIRQ, so the work also reruns on a timer while waiters
  * remain: the hypervisor queues no wakeup for an -EBUSY destination, and
  * a destination domain that dies takes its pending-sender list with it.
+ *
+ * Watches of a destination ring (argo_watch_ring()) ride on the same
+ * queries: Argo tells nobody when a ring or its domain goes, so one
+ * notify call every ARGO_SPACE_RECHECK asks about every watched ring of
+ * every client at once, with no room asked for (which arms nothing in
+ * the hypervisor), and a ring found missing fires its watch.
  */
 #define pr_fmt(fmt) "argo-core: " fmt
 
@@ -39,6 +45,8 @@ static DEFINE_MUTEX(argo_space_lock);
 static DEFINE_MUTEX(argo_space_cb_lock);
 static LIST_HEAD(argo_space_waiters);
 static unsigned int argo_space_count;
+/* of which senders (not watches): only they want a recheck on each VIRQ */
+static unsigned int argo_space_senders;
 
 static void argo_space_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(argo_space_work, argo_space_work_fn);
@@ -46,7 +54,7 @@ static DECLARE_DELAYED_WORK(argo_space_work, argo_space_work_fn);
 /* Called from the VIRQ handler and after resume. */
 void argo_space_kick(void)
 {
-	if (READ_ONCE(argo_space_count))
+	if (READ_ONCE(argo_space_senders))
 		mod_delayed_work(argo_wq, &argo_space_work, 0);
 }
 
@@ -62,8 +70,19 @@ unsigned int argo_space_waiting(void)
 	return READ_ONCE(argo_space_count);
 }
 
-static int argo_space_status(const struct xen_argo_ring_data_ent *ent)
+/* @w left the list.  Must hold argo_space_lock. */
+static void argo_space_dequeued(const struct argo_space_waiter *w)
 {
+	argo_space_count--;
+	if (!w->watch)
+		argo_space_senders--;
+}
+
+static int argo_space_status(const struct argo_space_waiter *w,
+			     const struct xen_argo_ring_data_ent *ent)
+{
+	if (w->watch)
+		return ent->flags & XEN_ARGO_RING_EXISTS ? 1 : -ECONNRESET;
 	if (!(ent->flags & XEN_ARGO_RING_EXISTS))
 		return -ECONNREFUSED;
 	if (ent->flags & XEN_ARGO_RING_EMSGSIZE)
@@ -79,7 +98,7 @@ static void argo_space_fill(struct xen_argo_ring_data_ent *ent,
 	memset(ent, 0, sizeof(*ent));
 	ent->ring.aport = w->port;
 	ent->ring.domain_id = w->domid;
-	ent->space_required = w->len;
+	ent->space_required = w->watch ? 0 : w->len;
 }
 
 /*
@@ -101,7 +120,7 @@ static void argo_space_query(struct xen_argo_ring_data *rd,
 	trace_argo_notify(n, err);
 	if (!err) {
 		for (i = 0; i < n; i++)
-			status[i] = argo_space_status(&rd->data[i]);
+			status[i] = argo_space_status(batch[i], &rd->data[i]);
 	} else if (n == 1) {
 		status[0] = err;
 	} else {
@@ -149,7 +168,7 @@ static void argo_space_work_fn(struct work_struct *work)
 			batch[i]->status = status[i];
 			list_move_tail(&batch[i]->node, &done);
 			batch[i]->queued = false;
-			argo_space_count--;
+			argo_space_dequeued(batch[i]);
 		}
 		if (list_entry_is_head(w, &argo_space_waiters, node))
 			break;
@@ -176,6 +195,22 @@ out:
 	kfree(status);
 }
 
+/* Queue @w as a wait for room, or as a watch of its ring. */
+static void argo_space_queue(struct argo_space_waiter *w, bool watch)
+{
+	mutex_lock(&argo_space_lock);
+	if (!w->queued) {
+		w->watch = watch;
+		w->queued = true;
+		list_add_tail(&w->node, &argo_space_waiters);
+		argo_space_count++;
+		if (!watch)
+			argo_space_senders++;
+	}
+	mutex_unlock(&argo_space_lock);
+	mod_delayed_work(argo_wq, &argo_space_work, 0);
+}
+
 /**
  * argo_space_wait() - ask to be told when a destination has room
  * @w: the waiter: @w->domid, @w->port, @w->len and @w->ready set by the
@@ -189,16 +224,30 @@ out:
  */
 void argo_space_wait(struct argo_space_waiter *w)
 {
-	mutex_lock(&argo_space_lock);
-	if (!w->queued) {
-		w->queued = true;
-		list_add_tail(&w->node, &argo_space_waiters);
-		argo_space_count++;
-	}
-	mutex_unlock(&argo_space_lock);
-	mod_delayed_work(argo_wq, &argo_space_work, 0);
+	argo_space_queue(w, false);
 }
 EXPORT_SYMBOL_GPL(argo_space_wait);
+
+/**
+ * argo_watch_ring() - ask to be told when a destination ring goes away
+ * @w: the watch: @w->domid, @w->port and @w->ready set by the caller; it
+ *	must stay valid until ready() ran or argo_space_cancel() returned
+ *
+ * Argo has no event for a ring that goes (its domain destroyed, its owner
+ * unregistered it): argo-core asks the hypervisor about every watched ring
+ * twice a second, all of them in one hypercall.  @w->ready is called once,
+ * in process context, with -ECONNRESET when no ring is there for us any
+ * more (also when there never was one), or the hypervisor's errno when it
+ * refuses the query (an XSM denial: -EACCES, -EPERM).  Cancel it with
+ * argo_space_cancel(); queuing it again watches again.
+ *
+ * Context: process context.
+ */
+void argo_watch_ring(struct argo_space_waiter *w)
+{
+	argo_space_queue(w, true);
+}
+EXPORT_SYMBOL_GPL(argo_watch_ring);
 
 /**
  * argo_space_cancel() - stop waiting
@@ -218,7 +267,7 @@ void argo_space_cancel(struct argo_space_waiter *w)
 	if (was_queued) {
 		list_del_init(&w->node);
 		w->queued = false;
-		argo_space_count--;
+		argo_space_dequeued(w);
 	}
 	mutex_unlock(&argo_space_lock);
 	/* ready() may be running for it right now: wait until it returned */

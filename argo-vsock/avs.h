@@ -32,6 +32,10 @@
  * @ring: per-peer mode: our ring that only @domid may fill
  * @waiter: asks argo-core to tell us when the domain's ring has room
  * @tx_work: sends what waits in @txq (process context)
+ * @gone: argo-core's watch of the domain's ring, while we have connected
+ *	sockets with it (@watching)
+ * @gone_work: resets the domain's sockets once @gone fired
+ * @gone_status: what @gone reported
  * @space_status: what @waiter reported last
  * @waiting: @waiter is armed
  * @listen: per-peer mode: keep a ring for @domid even with no socket
@@ -51,6 +55,10 @@ struct avs_peer {
 	struct argo_ring *ring;
 	struct argo_space_waiter waiter;
 	struct work_struct tx_work;
+	struct argo_space_waiter gone;
+	struct work_struct gone_work;
+	int gone_status;
+	bool watching;
 	void *bounce;		/* gathers a packet of many fragments */
 	int space_status;
 	bool waiting;

@@ -21,10 +21,11 @@
  * idle one makes room for a new one).  Rings of peers= domains are the
  * administrator's and stay.
  *
- * A once-a-second check asks the hypervisor whether each domain we have
- * connected sockets with still has its ring; when the domain was
- * destroyed (or unloaded argo-vsock) its sockets are reset, so blocked
- * readers and writers wake with ECONNRESET.
+ * A once-a-second check finds the domains we have connected sockets with
+ * and has argo-core watch their rings (argo_watch_ring(), one hypercall
+ * for every watch of the domain); when a domain was destroyed (or
+ * unloaded argo-vsock) its sockets are reset, so blocked readers and
+ * writers wake with ECONNRESET.
  */
 #define pr_fmt(fmt) "argo-vsock: " fmt
 
@@ -63,6 +64,8 @@ static atomic_t avs_peer_rings = ATOMIC_INIT(0);
 
 static void avs_tx_work_fn(struct work_struct *work);
 static void avs_space_ready(struct argo_space_waiter *w, int status);
+static void avs_peer_gone(struct argo_space_waiter *w, int status);
+static void avs_gone_fn(struct work_struct *work);
 
 /**
  * avs_peer_get() - the peer for a domain, created on first use
@@ -93,6 +96,10 @@ struct avs_peer *avs_peer_get(u16 domid)
 	peer->waiter.domid = domid;
 	peer->waiter.port = AVS_PORT;
 	peer->waiter.ready = avs_space_ready;
+	peer->gone.domid = domid;
+	peer->gone.port = AVS_PORT;
+	peer->gone.ready = avs_peer_gone;
+	INIT_WORK(&peer->gone_work, avs_gone_fn);
 	err = xa_err(xa_store(&avs_peers, domid, peer, GFP_KERNEL));
 	if (err) {
 		kfree(peer);
@@ -189,7 +196,7 @@ void avs_peer_used(struct avs_peer *peer)
 /*
  * Take the per-peer ring away from @peer: let go of an idle one, a dead
  * domain's, or at unload.  Returns the ring for the caller to destroy
- * outside peer->lock (see avs_check_peer_alive()).
+ * outside peer->lock (see avs_gone_fn()).
  */
 static struct argo_ring *avs_peer_detach_ring(struct avs_peer *peer)
 {
@@ -599,20 +606,27 @@ out:
 	bitmap_free(busy);
 }
 
-static void avs_check_peer_alive(u16 domid)
+/*
+ * argo-core's watch of the domain's ring fired: it is gone (destroyed, or
+ * it unloaded argo-vsock), or a policy loaded since denies it to us.
+ * Called from argo-core's space work, so only hand over to avs_gone_fn().
+ */
+static void avs_peer_gone(struct argo_space_waiter *w, int status)
 {
-	struct argo_dest_info info = { };
-	struct argo_ring *dead = NULL;
-	struct avs_peer *peer;
-	int err;
+	struct avs_peer *peer = container_of(w, struct avs_peer, gone);
 
-	err = argo_query(domid, AVS_PORT, 0, &info);
-	if (!err && info.exists)
-		return;
-	peer = avs_peer_get(domid);
-	if (IS_ERR(peer))
-		return;
+	WRITE_ONCE(peer->gone_status, status);
+	queue_work(avs_wq, &peer->gone_work);
+}
+
+static void avs_gone_fn(struct work_struct *work)
+{
+	struct avs_peer *peer = container_of(work, struct avs_peer, gone_work);
+	struct argo_ring *dead = NULL;
+	int err = READ_ONCE(peer->gone_status);
+
 	mutex_lock(&peer->lock);
+	peer->watching = false;
 	/*
 	 * A policy that no longer allows this domain makes the query itself
 	 * fail: the sockets carry that errno, so their owners learn why.
@@ -639,6 +653,40 @@ static void avs_check_peer_alive(u16 domid)
 		argo_ring_destroy(dead);
 }
 
+/*
+ * Watch the ring of each domain our connected sockets talk to (argo-core
+ * asks about all of them, and every other client's, in one hypercall),
+ * and stop watching the others.
+ */
+static void avs_watch_peers(u16 self)
+{
+	struct avs_peer *peer;
+	unsigned long domid;
+
+	for_each_set_bit(domid, avs_live_domids, DOMID_FIRST_RESERVED) {
+		if (domid == self)
+			continue;
+		peer = avs_peer_get(domid);
+		if (IS_ERR(peer))
+			continue;
+		mutex_lock(&peer->lock);
+		if (!peer->watching) {
+			peer->watching = true;
+			argo_watch_ring(&peer->gone);
+		}
+		mutex_unlock(&peer->lock);
+	}
+	xa_for_each(&avs_peers, domid, peer) {
+		if (test_bit(domid, avs_live_domids) || !READ_ONCE(peer->watching))
+			continue;
+		/* no ready() waits for peer->lock: cancelling under it is safe */
+		mutex_lock(&peer->lock);
+		argo_space_cancel(&peer->gone);
+		peer->watching = false;
+		mutex_unlock(&peer->lock);
+	}
+}
+
 /**
  * avs_ring_lost() - argo-core could not register one of our rings again
  * @ring: the wildcard ring, or a per-peer ring
@@ -656,6 +704,8 @@ void avs_ring_lost(struct argo_ring *ring, int err, void *priv)
 	struct avs_peer *peer;
 	int n;
 
+	/* the first offer to the hypervisor again comes a full interval later */
+	WRITE_ONCE(avs_next_reregister, jiffies + AVS_REREGISTER_INTERVAL);
 	if (partner == ARGO_DOMID_ANY) {
 		n = avs_reset_sockets(AVS_ALL_CIDS, -avs_errno(err));
 		pr_warn("wildcard ring lost (%d): %d socket(s) reset; retried every %u s\n",
@@ -680,9 +730,9 @@ static void avs_reregister_lost(void)
 	struct avs_peer *peer;
 	unsigned long domid;
 
-	if (time_before(jiffies, avs_next_reregister))
+	if (time_before(jiffies, READ_ONCE(avs_next_reregister)))
 		return;
-	avs_next_reregister = jiffies + AVS_REREGISTER_INTERVAL;
+	WRITE_ONCE(avs_next_reregister, jiffies + AVS_REREGISTER_INTERVAL);
 	if (avs_wild_ring && argo_ring_error(avs_wild_ring) &&
 	    !argo_ring_reregister(avs_wild_ring))
 		pr_info("wildcard ring registered again\n");
@@ -716,7 +766,7 @@ static void avs_reclaim_idle(void)
 		mutex_lock(&peer->lock);
 		ring = avs_ring_idle(peer, age) ? avs_peer_detach_ring(peer) : NULL;
 		mutex_unlock(&peer->lock);
-		/* outside peer->lock, as in avs_check_peer_alive() */
+		/* outside peer->lock, as in avs_gone_fn() */
 		if (ring)
 			argo_ring_destroy(ring);
 	}
@@ -729,9 +779,7 @@ static void avs_check_fn(struct work_struct *work)
 	u16 self = avs_own_cid - 2;
 
 	avs_scan_connected(avs_live_domids);
-	for_each_set_bit(domid, avs_live_domids, DOMID_FIRST_RESERVED)
-		if (domid != self)
-			avs_check_peer_alive(domid);
+	avs_watch_peers(self);
 	avs_reclaim_idle();
 
 	avs_reregister_lost();
@@ -807,6 +855,8 @@ void avs_peers_quiesce(void)
 	xa_for_each(&avs_peers, domid, peer) {
 		argo_space_cancel(&peer->waiter);
 		cancel_work_sync(&peer->tx_work);
+		argo_space_cancel(&peer->gone);
+		cancel_work_sync(&peer->gone_work);
 	}
 }
 
@@ -822,7 +872,7 @@ void avs_peers_stop(void)
 	unsigned long domid;
 
 	flush_work(&avs_reap_work);
-	/* each ring destroyed outside peer->lock, as in avs_check_peer_alive() */
+	/* each ring destroyed outside peer->lock, as in avs_gone_fn() */
 	xa_for_each(&avs_peers, domid, peer) {
 		mutex_lock(&peer->lock);
 		ring = avs_peer_detach_ring(peer);

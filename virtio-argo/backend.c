@@ -83,6 +83,26 @@ void va_backend_fault(struct va_backend *be, const char *why)
 	va_backend_kick(be);
 }
 
+static void va_send_failed(struct va_backend *be, int err);
+
+/* argo-core: the backend's ring went away, or we may no longer ask. */
+static void va_backend_gone(struct argo_space_waiter *w, int status)
+{
+	struct va_backend *be = container_of(w, struct va_backend, gone);
+	char why[80];
+
+	if (READ_ONCE(be->state) != VA_BE_ONLINE)
+		return;		/* rediscovery arms it again */
+	if (status != -ECONNRESET) {
+		/* the query needs the send permission: the same denial */
+		va_send_failed(be, status);
+		return;
+	}
+	snprintf(why, sizeof(why), "its ring at port 0x%x is gone (%d)",
+		 VA_BACKEND_PORT, status);
+	va_backend_fault(be, why);
+}
+
 static void va_send_failed(struct va_backend *be, int err)
 {
 	char why[96];
@@ -504,6 +524,7 @@ static void va_discover(struct va_backend *be)
 			be->was_online = true;
 			spin_unlock(&be->lock);
 			va_info(be, "connected");
+			argo_watch_ring(&be->gone);	/* armed already: no-op */
 		} else {
 			spin_unlock(&be->lock);
 		}
@@ -748,6 +769,9 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 	INIT_DELAYED_WORK(&be->tick, va_backend_tick);
 	be->state = VA_BE_IDLE;
 	be->last_rx = jiffies;
+	be->gone.domid = domid;
+	be->gone.port = VA_BACKEND_PORT;
+	be->gone.ready = va_backend_gone;
 	be->rxbuf = kmalloc(VA_CTRL_MAX, GFP_KERNEL);
 	be->retired = bitmap_zalloc(VA_DEV_NUMS, GFP_KERNEL);
 	if (!be->rxbuf || !be->retired)
@@ -808,6 +832,7 @@ void va_backend_destroy(struct va_backend *be)
 	while ((dev = va_next_victim(be, true)))
 		va_backend_remove(be, dev);
 	cancel_delayed_work_sync(&be->tick);
+	argo_space_cancel(&be->gone);
 	/* Removal may have failed the backend and queued its work again. */
 	cancel_work_sync(&be->work);
 	argo_ring_destroy(be->ring);

@@ -24,6 +24,7 @@
 #ifndef _VIRTIO_ARGO_VA_H
 #define _VIRTIO_ARGO_VA_H
 
+#include <linux/argo.h>
 #include <linux/build_bug.h>
 #include <linux/completion.h>
 #include <linux/mutex.h>
@@ -98,6 +99,9 @@ struct va_request {
  * @work: discovery and removal, on the ordered control workqueue
  * @tick: liveness checks (a PING after 2 s of silence while answers are
  *	owed, after 5 s otherwise) and rediscovery retries
+ * @gone: argo-core's watch of the backend's ring, armed once connected:
+ *	a backend that exits or whose domain dies is noticed within a
+ *	second, without waiting for a PING to go unanswered
  * @rxbuf: one control record, copied out of the ring for validation
  * @retired: the device numbers of devices we removed (one bit per u16
  *	number), whose late records are ignored; under @lock
@@ -114,6 +118,7 @@ struct va_backend {
 	struct list_head devices;
 	struct work_struct work;
 	struct delayed_work tick;
+	struct argo_space_waiter gone;
 	unsigned long last_rx;
 	unsigned long ping_sent;
 	bool ping_pending;

@@ -102,11 +102,15 @@ struct argo_dest_info {
  *	so the sender retries and may wait again.
  * @node: private to argo-core
  * @queued: private to argo-core
+ * @watch: private to argo-core (queued by argo_watch_ring())
  * @status: private to argo-core
  *
  * argo-core batches every waiting sender of the domain into one notify
  * hypercall, so the hypervisor raises VIRQ_ARGO when space appears: no
  * sender polls.
+ *
+ * The same structure watches a destination ring (argo_watch_ring()):
+ * then @len is unused and @ready is called when the ring goes.
  */
 struct argo_space_waiter {
 	u16 domid;
@@ -115,6 +119,7 @@ struct argo_space_waiter {
 	void (*ready)(struct argo_space_waiter *w, int status);
 	struct list_head node;
 	bool queued;
+	bool watch;
 	int status;
 };
 
@@ -136,6 +141,7 @@ ssize_t argo_sendv_wait(struct argo_ring *from, u16 domid, u32 port,
 			long timeout);
 void argo_space_wait(struct argo_space_waiter *w);
 void argo_space_cancel(struct argo_space_waiter *w);
+void argo_watch_ring(struct argo_space_waiter *w);
 
 int argo_ring_peek(struct argo_ring *ring, struct argo_msg_info *info);
 size_t argo_ring_copy(struct argo_ring *ring, size_t offset, void *buf,

@@ -468,6 +468,96 @@ static void test_lost_ring(void)
 	close(tx);
 }
 
+/* Fill the ring at (self, @port) from @tx until a send would block. */
+static int fill(int tx, uint32_t port)
+{
+	char buf[1000] = { 0 };
+	int n = 0;
+
+	while (argo_sendto(tx, buf, sizeof(buf), 0, self, port) == sizeof(buf))
+		n++;
+	return errno == EAGAIN ? n : -1;
+}
+
+static void drain(int fd)
+{
+	char buf[1000];
+
+	while (read(fd, buf, sizeof(buf)) > 0)
+		;
+}
+
+/* The next notice on @fd as "kind port status", or "none". */
+static const char *next_notice(int fd, int timeout_ms)
+{
+	static char out[64];
+	uint32_t kind, port;
+	int32_t status;
+
+	if (!(argo_wait(fd, POLLPRI, timeout_ms) & POLLPRI))
+		return "none";
+	if (argo_notice(fd, &kind, NULL, &port, NULL, &status) != 1)
+		return "poll said POLLPRI, but no notice";
+	snprintf(out, sizeof(out), "%s %#x %s",
+		 kind == ARGO_NOTICE_SPACE ? "space" : kind == ARGO_NOTICE_GONE ? "gone" : "?",
+		 port, status ? strerrorname_np(-status) : "0");
+	return out;
+}
+
+/*
+ * Notices: one file, no ring of its own, waits for room at several
+ * destinations and for a ring to go; poll() says POLLPRI, ARGO_IOC_NOTICE
+ * says which.
+ */
+static void test_notices(void)
+{
+	int nf = argo_open(O_NONBLOCK), tx = bound(ARGO_PORT_ANY, self, 0, O_NONBLOCK);
+	int a = bound(0x4400, self, ONE_PAGE, O_NONBLOCK), b = bound(0x4401, self, ONE_PAGE, O_NONBLOCK);
+	int g = bound(0x4402, self, ONE_PAGE, 0);
+	struct argo_notice bad = { .addr = { .domid = self, .port = 1 }, .kind = 3 };
+	unsigned int i;
+
+	tap_ok(fill(tx, 0x4400) > 0 && fill(tx, 0x4401) > 0, "two destinations filled");
+	EXPECT_ERRNO(argo_watch(nf, ARGO_NOTICE_SPACE, self, 0x4400, 1000), 0,
+		     "WATCH space at the first, from a file without a ring");
+	EXPECT_ERRNO(argo_watch(nf, ARGO_NOTICE_SPACE, self, 0x4401, 1000), 0,
+		     "WATCH space at the second");
+	EXPECT_ERRNO(argo_watch(nf, ARGO_NOTICE_GONE, self, 0x4402, 0), 0,
+		     "WATCH a third ring going");
+	tap_is(strcmp(next_notice(nf, 700), "none"), 0, "no notice while both are full and the third is there");
+	drain(b);
+	tap_is(strcmp(next_notice(nf, 3000), "space 0x4401 0"), 0,
+	       "draining the second: POLLPRI, and the notice names it");
+	tap_is(strcmp(next_notice(nf, 300), "none"), 0, "only that one");
+	drain(a);
+	tap_is(strcmp(next_notice(nf, 3000), "space 0x4400 0"), 0, "then the first");
+	close(g);
+	tap_is(strcmp(next_notice(nf, 3000), "gone 0x4402 ECONNRESET"), 0,
+	       "closing the third's file: a gone notice within 3 s");
+	EXPECT_ERRNO(argo_watch(nf, ARGO_NOTICE_SPACE, self, 0x4403, 10), 0, "WATCH space where no ring is");
+	tap_is(strcmp(next_notice(nf, 3000), "space 0x4403 ECONNREFUSED"), 0, "fires with ECONNREFUSED");
+	EXPECT_ERRNO(argo_watch(nf, ARGO_NOTICE_SPACE, self, 0x4400, 8192), 0, "WATCH for more than the ring holds");
+	tap_is(strcmp(next_notice(nf, 3000), "space 0x4400 EMSGSIZE"), 0, "fires with EMSGSIZE");
+	tap_is(argo_notice(nf, NULL, NULL, NULL, NULL, NULL), 0, "NOTICE with none waiting: 0 (EAGAIN)");
+
+	EXPECT_ERRNO(argo_watch(nf, ARGO_NOTICE_GONE, self, 0x4400, 0), 0, "WATCH gone of a live ring");
+	EXPECT_ERRNO(argo_watch(nf, ARGO_NOTICE_GONE, self, 0x4400, 0), 0, "arming it twice is one notice");
+	EXPECT_ERRNO(argo_unwatch(nf, ARGO_NOTICE_GONE, self, 0x4400), 0, "UNWATCH disarms it");
+	EXPECT_ERRNO(argo_unwatch(nf, ARGO_NOTICE_GONE, self, 0x4400), ENOENT, "UNWATCH again: ENOENT");
+	EXPECT_ERRNO(argo_watch(nf, ARGO_NOTICE_GONE, self, 0x4400, 5), EINVAL, "gone with a length: EINVAL");
+	EXPECT_ERRNO(argo_watch(nf, ARGO_NOTICE_SPACE, 0x7FF0, 1, 5), EINVAL, "a reserved domid: EINVAL");
+	EXPECT_ERRNO(ioctl(nf, ARGO_IOC_WATCH, &bad), EINVAL, "an unknown kind: EINVAL");
+	for (i = 0; i < 1024; i++)
+		if (argo_watch(nf, ARGO_NOTICE_SPACE, self, 0x5000 + i, 1))
+			break;
+	tap_is(i, 1024, "1024 notices on one file");
+	EXPECT_ERRNO(argo_watch(nf, ARGO_NOTICE_SPACE, self, 0x5000 + i, 1), ENOSPC, "the 1025th: ENOSPC");
+	close(nf);	/* with 1024 notices, armed and fired: all go */
+	close(a);
+	close(b);
+	close(tx);
+}
+
 static void *sender_fn(void *arg)
 {
 	struct sender *s = arg;
@@ -517,6 +607,7 @@ static void test_fuzz(unsigned int iterations)
 	static const unsigned int cmds[] = {
 		ARGO_IOC_BIND, ARGO_IOC_CONNECT, ARGO_IOC_SENDTO,
 		ARGO_IOC_RECVFROM, ARGO_IOC_GETNAME, ARGO_IOC_QUERY,
+		ARGO_IOC_WATCH, ARGO_IOC_UNWATCH, ARGO_IOC_NOTICE,
 	};
 	unsigned char arg[64];
 	unsigned int i, j, odd = 0;
@@ -535,13 +626,13 @@ static void test_fuzz(unsigned int iterations)
 			((struct argo_msg *)arg)->buf = (uintptr_t)arg;
 		if (rand() % 2)
 			memset(arg + 4, 0, 12);	/* often valid-looking */
-		r = ioctl(fd, rand() % 8 ? cmds[rand() % 6] : (unsigned int)rand(),
+		r = ioctl(fd, rand() % 8 ? cmds[rand() % 9] : (unsigned int)rand(),
 			  rand() % 16 ? (void *)arg : (void *)(uintptr_t)rand());
 		if (r < 0 && errno != EINVAL && errno != EFAULT && errno != ENOTTY &&
 		    errno != ENOTCONN && errno != EAGAIN && errno != ECONNREFUSED &&
 		    errno != ESRCH && errno != EMSGSIZE && errno != EADDRINUSE &&
 		    errno != EPERM && errno != ENOSPC && errno != EACCES &&
-		    errno != EDESTADDRREQ && errno != ENOMEM)
+		    errno != EDESTADDRREQ && errno != ENOMEM && errno != ENOENT)
 			odd++;
 	}
 	close(fd);
@@ -568,6 +659,7 @@ int main(int argc, char **argv)
 	test_blocking_and_signals();
 	test_threads();
 	test_lost_ring();
+	test_notices();
 	test_fuzz(argc > 1 ? atoi(argv[1]) : 20000);
 	return tap_done();
 }

@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,9 @@ static const char usage_text[] =
 "                                 round trips to an `argo listen -e` there\n"
 "  argo query [-s BYTES] DOMID PORT\n"
 "                                 does a ring exist there, is there room\n"
+"  argo watch [-s BYTES] DOMID PORT\n"
+"                                 wait until the ring there goes, or with\n"
+"                                 -s until it has room for BYTES; print why\n"
 "\n"
 "Exit status: 0 success, 1 an Argo error (printed), 2 bad usage.\n"
 "Errors keep Argo's meaning: 'Connection refused' = no ring there,\n"
@@ -276,23 +280,43 @@ static int cmd_ping(int argc, char **argv)
 	return ok == count ? 0 : 1;
 }
 
-static int cmd_query(int argc, char **argv)
+/*
+ * The arguments of query and watch: [-s BYTES] DOMID PORT.  Opens
+ * /dev/argo; *@sized tells whether -s was given.
+ */
+static int open_sized_dest(int argc, char **argv, uint32_t max,
+			   uint32_t *space, bool *sized, uint16_t *dom,
+			   uint32_t *port)
 {
-	uint32_t space = 0, max_msg = 0, port;
-	int opt, fd, room = 0, r;
-	uint16_t dom;
+	int opt, fd;
 
+	*space = 0;
+	*sized = false;
 	while ((opt = getopt(argc, argv, "s:h")) != -1) {
 		switch (opt) {
-		case 's': space = num(optarg, "size", UINT32_MAX); break;
+		case 's':
+			*space = num(optarg, "size", max);
+			*sized = true;
+			break;
 		case 'h': usage(0); break;
 		default: usage(2);
 		}
 	}
-	dest_args(argc, argv, 0, &dom, &port);
+	dest_args(argc, argv, 0, dom, port);
 	fd = argo_open(0);
 	if (fd < 0)
 		die("open " ARGO_DEV_PATH);
+	return fd;
+}
+
+static int cmd_query(int argc, char **argv)
+{
+	uint32_t space, max_msg = 0, port;
+	int fd, room = 0, r;
+	uint16_t dom;
+	bool sized;
+
+	fd = open_sized_dest(argc, argv, UINT32_MAX, &space, &sized, &dom, &port);
 	r = argo_query(fd, dom, port, space, &room, &max_msg);
 	if (r < 0)
 		die("query");
@@ -304,6 +328,35 @@ static int cmd_query(int argc, char **argv)
 	return r ? 0 : 1;
 }
 
+static int cmd_watch(int argc, char **argv)
+{
+	uint32_t space, kind, port;
+	int32_t status;
+	uint16_t dom;
+	bool sized;
+	int fd, r;
+
+	fd = open_sized_dest(argc, argv, MAX_MSG, &space, &sized, &dom, &port);
+	kind = sized ? ARGO_NOTICE_SPACE : ARGO_NOTICE_GONE;
+	if (argo_watch(fd, kind, dom, port, space))
+		die("watch");
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (!(r = argo_notice(fd, NULL, NULL, NULL, NULL, &status)))
+		if (argo_wait(fd, POLLPRI, -1) < 0)
+			die("poll");
+	if (r < 0)
+		die("notice");
+	if (!sized)
+		printf("dom%u:%#x: ring gone (%s)\n", dom, port,
+		       strerror(-status));
+	else if (!status)
+		printf("dom%u:%#x: room for %u bytes\n", dom, port, space);
+	else
+		printf("dom%u:%#x: no room for %u bytes ever (%s)\n", dom,
+		       port, space, strerror(-status));
+	return status && sized ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -312,7 +365,7 @@ int main(int argc, char **argv)
 	} cmds[] = {
 		{ "info", cmd_info }, { "listen", cmd_listen },
 		{ "send", cmd_send }, { "ping", cmd_ping },
-		{ "query", cmd_query },
+		{ "query", cmd_query }, { "watch", cmd_watch },
 	};
 	unsigned int i;
 

@@ -120,6 +120,51 @@ int argo_query(int fd, uint16_t domid, uint32_t port, uint32_t space,
 	return !!(q.flags & ARGO_QUERY_EXISTS);
 }
 
+static int argo_notice_ioctl(int fd, unsigned long cmd, uint32_t kind,
+			     uint16_t domid, uint32_t port, uint32_t len)
+{
+	struct argo_notice n;
+
+	memset(&n, 0, sizeof(n));
+	n.addr.domid = domid;
+	n.addr.port = port;
+	n.kind = kind;
+	n.len = len;
+	return ioctl(fd, cmd, &n);
+}
+
+int argo_watch(int fd, uint32_t kind, uint16_t domid, uint32_t port,
+	       uint32_t len)
+{
+	return argo_notice_ioctl(fd, ARGO_IOC_WATCH, kind, domid, port, len);
+}
+
+int argo_unwatch(int fd, uint32_t kind, uint16_t domid, uint32_t port)
+{
+	return argo_notice_ioctl(fd, ARGO_IOC_UNWATCH, kind, domid, port, 0);
+}
+
+int argo_notice(int fd, uint32_t *kind, uint16_t *domid, uint32_t *port,
+		uint32_t *len, int32_t *status)
+{
+	struct argo_notice n;
+
+	memset(&n, 0, sizeof(n));
+	if (ioctl(fd, ARGO_IOC_NOTICE, &n))
+		return errno == EAGAIN ? 0 : -1;
+	if (kind)
+		*kind = n.kind;
+	if (domid)
+		*domid = n.addr.domid;
+	if (port)
+		*port = n.addr.port;
+	if (len)
+		*len = n.len;
+	if (status)
+		*status = n.status;
+	return 1;
+}
+
 int argo_wait(int fd, short events, int timeout_ms)
 {
 	struct pollfd p = { .fd = fd, .events = events };

@@ -65,10 +65,24 @@ int argo_query(int fd, uint16_t domid, uint32_t port, uint32_t space,
 	       int *room, uint32_t *max_msg);
 
 /*
- * Wait up to @timeout_ms (-1: forever) for @events (POLLIN, POLLOUT).
- * Returns the events that are ready, 0 on timeout.
+ * Wait up to @timeout_ms (-1: forever) for @events (POLLIN, POLLOUT,
+ * POLLPRI). Returns the events that are ready, 0 on timeout.
  */
 int argo_wait(int fd, short events, int timeout_ms);
+
+/*
+ * Notices (ARGO_IOC_WATCH): be told, through poll()'s POLLPRI, when
+ * (@domid, @port) has room for @len bytes (ARGO_NOTICE_SPACE) or when its
+ * ring goes away (ARGO_NOTICE_GONE, @len 0).  argo_unwatch() disarms one
+ * or drops it unread.  argo_notice() takes the oldest that fired: returns
+ * 1 and fills what is asked (any pointer may be NULL; *@status is 0 or a
+ * negative errno, see struct argo_notice), 0 when none waits.
+ */
+int argo_watch(int fd, uint32_t kind, uint16_t domid, uint32_t port,
+	       uint32_t len);
+int argo_unwatch(int fd, uint32_t kind, uint16_t domid, uint32_t port);
+int argo_notice(int fd, uint32_t *kind, uint16_t *domid, uint32_t *port,
+		uint32_t *len, int32_t *status);
 
 #ifdef __cplusplus
 }

@@ -8,17 +8,12 @@
  * ring only that domain may fill (strict Xen).  Endpoints are
  * non-blocking: the loop must never wait on one guest.
  *
- * A full guest ring.  argo-char's poll() reports POLLOUT unless the last
- * send to the endpoint's *connected* peer found that peer's ring full;
- * it then asks the hypervisor to signal when room appears and clears the
- * condition (raising POLLOUT) when it does.  Sends to other destinations
- * arm nothing.  So, per endpoint, one blocked guest at a time is made its
- * connected peer (ARGO_IOC_CONNECT) and its send retried once, so that
- * the failure arms the wakeup; that guest is the endpoint's "waiter" and
- * POLLOUT is polled for only while there is one.  Other guests found full
- * on the same endpoint meanwhile (only possible with the shared ring) are
- * retried on a short timer.  Whenever an endpoint's wakeup or timer fires,
- * every guest blocked on it may try again.
+ * A full guest ring.  A send that finds the guest's ring full arms an
+ * ARGO_NOTICE_SPACE notice for it on the endpoint (argo-char asks the
+ * hypervisor to signal when room for that message appears), and the guest
+ * waits, blocked.  When the notice fires, poll() reports POLLPRI and
+ * ARGO_IOC_NOTICE names the guest, which may try again.  Should a notice
+ * not be armed (out of memory), a 10 ms timer retries instead.
  *
  * A partner that does not exist yet.  Xen refuses a ring for a partner
  * domain that does not exist (ESRCH), and a backend usually starts before
@@ -28,10 +23,11 @@
  * A guest that is gone.  Argo tells nobody when a domain dies or closes
  * its ring, and a guest we have nothing to send to would never find out
  * by a failed send: its devices (a TAP interface, an open image) would
- * live on.  So every ALIVE_MS the ring of each guest is looked up
- * (argo_query, Xen's notify); a guest whose ring is missing at two looks
- * in a row (its domain destroyed, or its transport unloaded) is dropped,
- * as is one the hypervisor no longer lets us reach.
+ * live on.  So the first send to a guest arms an ARGO_NOTICE_GONE notice
+ * for its ring: argo-core looks at every watched ring of the domain in
+ * one hypercall, twice a second, and the notice fires when the guest's
+ * ring is missing (its domain destroyed, or its transport unloaded) or the
+ * hypervisor no longer lets us reach it; the guest is then dropped.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -44,12 +40,10 @@
 #include "backend.h"
 #include "argo_io.h"
 
-/* Retry interval of blocked guests that are not an endpoint's waiter. */
+/* Retry interval of blocked guests when no SPACE notice could be armed. */
 #define RETRY_MS		10
 /* Retry interval of a bind to a partner domain that does not exist yet. */
 #define BIND_RETRY_MS		1000
-/* How often the guests' rings are looked up (see "A guest that is gone"). */
-#define ALIVE_MS		2000
 /* Messages read per endpoint per loop round, so endpoints take turns. */
 #define RX_BURST		64
 
@@ -63,11 +57,7 @@ struct endpoint {
 	uint32_t ring_size;
 	bool bound;
 	uint64_t bind_at;	/* next bind attempt while unbound */
-	bool connected;
-	uint16_t peer_domid;
-	uint32_t peer_port;
-	struct guest *waiter;
-	uint64_t retry_at;
+	uint64_t retry_at;	/* blocked guests retry then (no notice armed) */
 	struct watch w;
 };
 
@@ -76,17 +66,16 @@ struct argo_io {
 	struct endpoint *eps;
 	unsigned int neps;
 	uint8_t *rxbuf;
-	uint64_t alive_at;	/* next look at the guests' rings */
 	struct ratelimit rl;
 };
 
 static void ep_update(struct endpoint *ep)
 {
 	/* an unbound endpoint polls "ready" at once: leave it out */
-	ep->w.events = !ep->bound ? 0 : POLLIN | (ep->waiter ? POLLOUT : 0);
+	ep->w.events = !ep->bound ? 0 : POLLIN | POLLPRI;
 }
 
-/* Every guest blocked on @ep may try again. */
+/* Every guest blocked on @ep may try again (the retry timer). */
 static void ep_unblock(struct endpoint *ep)
 {
 	struct list_node *n, *t;
@@ -97,9 +86,55 @@ static void ep_unblock(struct endpoint *ep)
 		if (g->tctx == ep)
 			g->blocked = false;
 	}
-	ep->waiter = NULL;
 	ep->retry_at = 0;
-	ep_update(ep);
+}
+
+static struct guest *ep_guest(struct endpoint *ep, uint16_t domid,
+			      uint32_t port)
+{
+	struct list_node *n, *t;
+
+	list_for_each_safe(n, t, &ep->io->be->guests) {
+		struct guest *g = list_entry(n, struct guest, link);
+
+		if (g->tctx == ep && g->domid == domid && g->port == port)
+			return g;
+	}
+	return NULL;
+}
+
+/* The notices that fired: room at a guest's ring, or a guest gone. */
+static void ep_notices(struct endpoint *ep)
+{
+	uint32_t kind, port;
+	uint16_t domid;
+	int32_t status;
+	struct guest *g;
+	char why[64];
+	int r;
+
+	while ((r = argo_notice(ep->fd, &kind, &domid, &port, NULL,
+				&status)) == 1) {
+		g = ep_guest(ep, domid, port);
+		if (!g)
+			continue;	/* dropped meanwhile */
+		if (kind == ARGO_NOTICE_SPACE) {
+			/* room, or a reason the next send reports */
+			vb_debug("guest %u: ring has room again", domid);
+			g->blocked = false;
+		} else if (kind == ARGO_NOTICE_GONE) {
+			g->watched = false;
+			if (status == -ECONNRESET) {
+				guest_drop(g, "its ring is gone: domain destroyed or transport unloaded");
+			} else {
+				snprintf(why, sizeof(why), "query: %s",
+					 strerror(-status));
+				guest_drop(g, why);
+			}
+		}
+	}
+	if (r < 0 && ratelimit_ok(&ep->io->rl))
+		vb_log("notice: %s", strerror(errno));
 }
 
 static void ep_receive(struct endpoint *ep)
@@ -136,62 +171,42 @@ static void ep_event(struct watch *w, short revents)
 {
 	struct endpoint *ep = w->priv;
 
-	if ((revents & POLLOUT) && ep->waiter) {
-		vb_debug("guest %u: ring has room again", ep->waiter->domid);
-		ep_unblock(ep);
-	}
+	if (revents & POLLPRI)
+		ep_notices(ep);
 	if (revents & (POLLIN | POLLERR | POLLHUP))
 		ep_receive(ep);
-}
-
-static bool ep_connected_to(const struct endpoint *ep, const struct guest *g)
-{
-	return ep->connected && ep->peer_domid == g->domid &&
-	       ep->peer_port == g->port;
 }
 
 static int aio_send(struct backend *be, struct guest *g, const void *buf,
 		    size_t len)
 {
 	struct endpoint *ep = g->tctx;
-	bool reconnected = false;
+	int err;
 
 	(void)be;
+	/* the first time: be told when the guest's ring goes */
+	if (!g->watched &&
+	    !argo_watch(ep->fd, ARGO_NOTICE_GONE, g->domid, g->port, 0))
+		g->watched = true;
 	for (;;) {
-		int err;
-
 		if (argo_sendto(ep->fd, buf, len, VA_MSG_TYPE, g->domid,
 				g->port) >= 0)
 			return 0;
 		err = errno;
-		if (err == EINTR)
-			continue;
-		if (err == EBUSY)
-			err = EAGAIN;
-		if (err != EAGAIN)
-			return -err;
-		if (ep_connected_to(ep, g)) {
-			/* this failure armed POLLOUT for g */
-			vb_debug("guest %u: ring full, waiting for room",
-				 g->domid);
-			ep->waiter = g;
-			ep_update(ep);
-			return -EAGAIN;
-		}
-		if (ep->waiter || reconnected)
+		if (err != EINTR)
 			break;
-		/* make g the peer whose room POLLOUT reports, and try again */
-		if (argo_connect(ep->fd, g->domid, g->port))
-			break;
-		ep->connected = true;
-		ep->peer_domid = g->domid;
-		ep->peer_port = g->port;
-		reconnected = true;
+	}
+	if (err != EAGAIN && err != EBUSY)
+		return -err;
+	/* full: be told when this message fits */
+	if (!argo_watch(ep->fd, ARGO_NOTICE_SPACE, g->domid, g->port, len)) {
+		vb_debug("guest %u: ring full, waiting for room", g->domid);
+		return -EAGAIN;
 	}
 	if (!ep->retry_at)
 		ep->retry_at = vb_now_ms() + RETRY_MS;
-	vb_debug("guest %u: ring full, retrying in %d ms", g->domid,
-		 RETRY_MS);
+	vb_debug("guest %u: ring full, retrying in %d ms (notice: %s)",
+		 g->domid, RETRY_MS, strerror(errno));
 	return -EAGAIN;
 }
 
@@ -200,10 +215,12 @@ static void aio_forget(struct backend *be, struct guest *g)
 	struct endpoint *ep = g->tctx;
 
 	(void)be;
-	if (ep && ep->waiter == g) {
-		ep->waiter = NULL;
-		ep_update(ep);
-	}
+	if (!ep)
+		return;
+	/* ENOENT when they fired or were never armed: nothing to undo */
+	argo_unwatch(ep->fd, ARGO_NOTICE_SPACE, g->domid, g->port);
+	if (g->watched)
+		argo_unwatch(ep->fd, ARGO_NOTICE_GONE, g->domid, g->port);
 }
 
 static const struct transport_ops aio_ops = {
@@ -249,6 +266,13 @@ static int ep_open(struct endpoint *ep, uint16_t partner, uint32_t ring_size)
 		err = errno;
 		vb_log("%s: %s%s", ARGO_DEV_PATH, strerror(err),
 		       err == ENOENT ? " (is argo-char loaded?)" : "");
+		return -1;
+	}
+	if (argo_notice(ep->fd, NULL, NULL, NULL, NULL, NULL) < 0) {
+		vb_log("%s: no notices (%s): load the argo-char of this suite's version",
+		       ARGO_DEV_PATH, strerror(errno));
+		close(ep->fd);
+		ep->fd = -1;
 		return -1;
 	}
 	ep->w.fd = ep->fd;
@@ -336,8 +360,6 @@ int argo_io_timeout(struct argo_io *io)
 	uint64_t now = vb_now_ms(), next = 0;
 	unsigned int i;
 
-	if (!list_empty(&io->be->guests))
-		next = io->alive_at;
 	for (i = 0; i < io->neps; i++) {
 		const struct endpoint *ep = &io->eps[i];
 
@@ -351,51 +373,11 @@ int argo_io_timeout(struct argo_io *io)
 	return next <= now ? 0 : (int)(next - now);
 }
 
-/*
- * Look up each guest's ring; drop the guests that are gone.  @g->missing
- * counts the looks in a row that found no ring.
- */
-static void check_guests(struct argo_io *io)
-{
-	struct list_node *n, *t;
-
-	list_for_each_safe(n, t, &io->be->guests) {
-		struct guest *g = list_entry(n, struct guest, link);
-		struct endpoint *ep = g->tctx;
-		uint32_t max_msg;
-		int room, r;
-
-		if (!ep)
-			continue;
-		r = argo_query(ep->fd, g->domid, g->port, 0, &room, &max_msg);
-		if (r > 0) {
-			g->missing = 0;
-		} else if (r == 0 || errno == ESRCH) {
-			if (++g->missing >= 2)
-				guest_drop(g, r ? "its domain is gone" :
-					   "its ring is gone: domain destroyed or transport unloaded");
-		} else if (errno == EPERM || errno == EACCES) {
-			char why[64];
-
-			snprintf(why, sizeof(why), "query: %s", strerror(errno));
-			guest_drop(g, why);
-		} else if (ratelimit_ok(&io->rl)) {
-			vb_log("guest %u: query: %s", g->domid, strerror(errno));
-		}
-	}
-}
-
-/* Due timers: guests to retry, rings to bind, guests to look up. */
+/* Due timers: guests to retry, rings to bind. */
 void argo_io_tick(struct argo_io *io)
 {
 	uint64_t now = vb_now_ms();
 	unsigned int i;
-
-	if (!io->alive_at || io->alive_at <= now) {
-		if (io->alive_at)
-			check_guests(io);
-		io->alive_at = now + ALIVE_MS;
-	}
 
 	for (i = 0; i < io->neps; i++) {
 		struct endpoint *ep = &io->eps[i];

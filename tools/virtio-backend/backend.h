@@ -176,7 +176,8 @@ void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
  * @inst: its instance of each device offered to it, by dev_num
  * @deferred: complete chains waiting for @out to drain (FIFO)
  * @held: chain bytes we hold for it (see VB_GUEST_BUDGET)
- * @missing: looks in a row that found its ring missing (argo_io.c)
+ * @watched: the transport watches its ring (argo_io.c, "A guest that
+ *	is gone")
  * @rl: rate limit of its error lines
  */
 struct guest {
@@ -191,7 +192,7 @@ struct guest {
 	struct devinst *inst[VA_MAX_DEVICES + 1];
 	struct list_node deferred;
 	size_t held;
-	unsigned int missing;
+	bool watched;
 	struct ratelimit rl;
 };
 

@@ -83,8 +83,9 @@
  *    EPERM, EACCES, EMSGSIZE...) drops the guest's state
  *    ("guest N disconnected (send: ...)").  A message of another
  *    message_type is dropped with a rate-limited line.
- *  - A full guest ring: see argo_io.c (POLLOUT through ARGO_IOC_CONNECT
- *    for one guest per endpoint, a 10 ms retry timer for others).
+ *  - A full guest ring: see argo_io.c (an ARGO_NOTICE_SPACE notice per
+ *    blocked guest; a guest whose ring goes is dropped through an
+ *    ARGO_NOTICE_GONE notice).
  *
  * Devices
  *  - blk: every reply covers all in_len writable bytes with the status

@@ -15,7 +15,8 @@
  *             ARGO_IOC_CONNECT
  *   poll()    POLLIN when a message waits; POLLOUT unless the last send to
  *             the connected peer found its ring full and the hypervisor
- *             has not yet reported room again
+ *             has not yet reported room again; POLLPRI when a notice
+ *             waits (ARGO_IOC_NOTICE); POLLERR once the ring is lost
  *   fsync()   returns once every send in progress on the file finished
  *
  * With O_NONBLOCK, calls that would wait fail with EAGAIN.  Errors from the
@@ -128,6 +129,40 @@ struct argo_query {
 	__u32 pad;
 };
 
+/* struct argo_notice.kind */
+#define ARGO_NOTICE_SPACE	1	/* room for @len bytes at @addr */
+#define ARGO_NOTICE_GONE	2	/* the ring at @addr went away */
+
+/**
+ * struct argo_notice - ARGO_IOC_WATCH, ARGO_IOC_UNWATCH, ARGO_IOC_NOTICE
+ * @addr: a destination ring (a port in another domain, or this one)
+ * @kind: ARGO_NOTICE_SPACE or ARGO_NOTICE_GONE
+ * @len: SPACE: the payload bytes to wait room for (at most 16 MiB - 64);
+ *	GONE: zero
+ * @status: out, from ARGO_IOC_NOTICE (zero in): SPACE: 0 (room now),
+ *	-ECONNREFUSED (no ring there), -EMSGSIZE (@len can never fit), or the
+ *	policy's -EACCES/-EPERM; GONE: -ECONNRESET (the ring or its domain is
+ *	gone, or there was none), or the policy's -EACCES/-EPERM
+ * @pad: zero
+ *
+ * ARGO_IOC_WATCH arms one notice on the file: the hypervisor is asked (no
+ * polling for SPACE, twice a second for GONE, for every watcher of the
+ * domain at once) and, when it fires, the notice waits on the file, poll()
+ * reports POLLPRI, and ARGO_IOC_NOTICE takes it (oldest first; EAGAIN
+ * when none waits).  Each notice fires once; arm it again for more.
+ * Arming a (addr, kind) that is armed already changes its @len.
+ * ARGO_IOC_UNWATCH disarms it, or drops it unread (ENOENT when there is
+ * neither).  A file holds at most 1024 notices, armed or unread (ENOSPC).
+ * No ring of the file's own is needed.
+ */
+struct argo_notice {
+	struct argo_addr addr;
+	__u32 kind;
+	__u32 len;
+	__s32 status;
+	__u32 pad;
+};
+
 #define ARGO_IOC_MAGIC		0xA8
 #define ARGO_IOC_BIND		_IOWR(ARGO_IOC_MAGIC, 1, struct argo_bind)
 #define ARGO_IOC_CONNECT	_IOW(ARGO_IOC_MAGIC, 2, struct argo_addr)
@@ -135,5 +170,8 @@ struct argo_query {
 #define ARGO_IOC_RECVFROM	_IOWR(ARGO_IOC_MAGIC, 4, struct argo_msg)
 #define ARGO_IOC_GETNAME	_IOR(ARGO_IOC_MAGIC, 5, struct argo_name)
 #define ARGO_IOC_QUERY		_IOWR(ARGO_IOC_MAGIC, 6, struct argo_query)
+#define ARGO_IOC_WATCH		_IOW(ARGO_IOC_MAGIC, 7, struct argo_notice)
+#define ARGO_IOC_UNWATCH	_IOW(ARGO_IOC_MAGIC, 8, struct argo_notice)
+#define ARGO_IOC_NOTICE		_IOR(ARGO_IOC_MAGIC, 9, struct argo_notice)
 
 #endif /* _UAPI_LINUX_ARGO_H */
