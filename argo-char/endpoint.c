@@ -332,6 +332,10 @@ static ssize_t argo_ep_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		argo_ring_consume(ring);
 		argo_ep_consumed(ep, ring);
 		mutex_unlock(&ep->rx_lock);
+		/* a sender may keep the ring full of them */
+		if (signal_pending(current))
+			return -ERESTARTSYS;
+		cond_resched();
 	}
 	if (m.len > iov_iter_count(to)) {
 		ret = -EMSGSIZE;	/* the message stays for a bigger read */

@@ -30,8 +30,11 @@
 
 #include "notice.h"
 
-/* Armed and unread notices one file may hold. */
+/* Armed and unread notices one file may hold, and all files together. */
 #define ARGO_NOTICES_MAX	1024
+#define ARGO_NOTICES_TOTAL	16384
+
+static atomic_t argo_notices_total = ATOMIC_INIT(0);
 
 /* Xen's first reserved domid (DOMID_SELF and up): never a valid address. */
 #define ARGO_NOTICE_DOMID_LIMIT	0x7FF0U
@@ -64,9 +67,10 @@ static void argo_notice_ready(struct argo_space_waiter *w, int status)
 	if (!it->dropping) {
 		it->status = status;
 		list_move_tail(&it->node, &n->fired);
+		/* under n->lock: the file may be released once we drop it */
+		wake_up_interruptible_poll(n->wq, EPOLLPRI);
 	}
 	mutex_unlock(&n->lock);
-	wake_up_interruptible_poll(n->wq, EPOLLPRI);
 }
 
 static struct argo_notice_item *argo_notice_find(struct list_head *list,
@@ -95,8 +99,13 @@ static int argo_notice_from_user(struct argo_notice *a,
 		return 0;
 	if (a->status)
 		return -EINVAL;
+	/*
+	 * Room for nothing is always there, and asking about it would cancel
+	 * the hypervisor's pending notification for the domain's other
+	 * senders to that ring.
+	 */
 	if (a->kind == ARGO_NOTICE_SPACE)
-		return a->len > ARGO_RING_MAX_SIZE ? -EINVAL : 0;
+		return !a->len || a->len > ARGO_RING_MAX_SIZE ? -EINVAL : 0;
 	return a->len ? -EINVAL : 0;
 }
 
@@ -108,6 +117,7 @@ static void argo_notice_unlink(struct argo_notices *n,
 	it->dropping = true;
 	list_del_init(&it->node);
 	n->count--;
+	atomic_dec(&argo_notices_total);
 }
 
 /* After argo_notice_unlink() of an armed notice, without n->lock. */
@@ -153,7 +163,8 @@ long argo_notice_watch(struct argo_notices *n, const struct argo_notice __user *
 	}
 	if (old)			/* another length: arm it anew */
 		argo_notice_unlink(n, old);
-	if (n->count >= ARGO_NOTICES_MAX) {
+	if (n->count >= ARGO_NOTICES_MAX ||
+	    !atomic_add_unless(&argo_notices_total, 1, ARGO_NOTICES_TOTAL)) {
 		mutex_unlock(&n->lock);
 		kfree(it);
 		err = -ENOSPC;
@@ -246,6 +257,7 @@ long argo_notice_take(struct argo_notices *n, struct argo_notice __user *ua)
 	mutex_lock(&n->lock);
 	n->count--;
 	mutex_unlock(&n->lock);
+	atomic_dec(&argo_notices_total);
 	kfree(it);
 	return 0;
 }
@@ -256,25 +268,27 @@ bool argo_notices_pending(struct argo_notices *n)
 	return !list_empty_careful(&n->fired);
 }
 
-/* The file is released: every notice goes. */
+/*
+ * The file is released: every notice goes.  Each is cancelled, the fired
+ * ones too: argo_space_cancel() of a notice argo-core no longer holds
+ * waits for the ready() calls in progress, one of which may have just
+ * moved it and not yet let go of n->lock, which lives in the file.
+ */
 void argo_notices_release(struct argo_notices *n)
 {
 	struct argo_notice_item *it, *tmp;
-	LIST_HEAD(armed);
+	LIST_HEAD(all);
 
 	mutex_lock(&n->op_lock);
 	mutex_lock(&n->lock);
-	list_for_each_entry_safe(it, tmp, &n->armed, node) {
-		it->dropping = true;
-		list_move_tail(&it->node, &armed);
-	}
-	list_for_each_entry_safe(it, tmp, &n->fired, node) {
-		list_del(&it->node);
-		kfree(it);
-	}
+	list_for_each_entry(it, &n->armed, node)
+		it->dropping = true;		/* ready() leaves it alone */
+	list_splice_init(&n->armed, &all);
+	list_splice_init(&n->fired, &all);
+	atomic_sub(n->count, &argo_notices_total);
 	n->count = 0;
 	mutex_unlock(&n->lock);
-	list_for_each_entry_safe(it, tmp, &armed, node) {
+	list_for_each_entry_safe(it, tmp, &all, node) {
 		list_del(&it->node);
 		argo_notice_free_armed(it);
 	}

@@ -83,7 +83,7 @@ size_t argo_iov_len(const struct kvec *iov, unsigned int niov);
 /* space.c */
 void argo_space_kick(void);
 void argo_space_exit(void);
-unsigned int argo_space_waiting(void);
+unsigned int argo_space_waiting(unsigned int *watches);
 
 /* debugfs.c */
 void argo_debugfs_init(void);

@@ -4,7 +4,8 @@
  *   rings   one line per ring: port, partner, size, indexes, traffic
  *           counters, how often sends found the destination full and how
  *           often consuming released waiting senders
- *   status  this domain's id, the mechanism and the senders waiting for space
+ *   status  this domain's id, the mechanism, the senders waiting for space
+ *           and the rings watched (argo_watch_ring())
  *   lose_ring  write "PORT PARTNER ERRNO" (PORT in hex): unregister that
  *           ring and report it lost with -ERRNO, as a resume that could
  *           not register it again would; for testing how clients cope
@@ -28,8 +29,10 @@ DEFINE_SHOW_ATTRIBUTE(argo_rings_debugfs);
 
 static int argo_status_debugfs_show(struct seq_file *m, void *unused)
 {
-	seq_printf(m, "domid %d\nmechanism %s\nspace_waiters %u\n",
-		   argo_own_domid(), argo_mech->name, argo_space_waiting());
+	unsigned int watches, senders = argo_space_waiting(&watches);
+
+	seq_printf(m, "domid %d\nmechanism %s\nspace_waiters %u\nring_watches %u\n",
+		   argo_own_domid(), argo_mech->name, senders, watches);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(argo_status_debugfs);

@@ -475,6 +475,25 @@ void *argo_ring_priv(const struct argo_ring *ring)
 EXPORT_SYMBOL_GPL(argo_ring_priv);
 
 /**
+ * argo_ring_flush() - wait until the rx callback handled what the ring holds
+ * @ring: the ring
+ *
+ * For a client that learned a peer is gone (argo_watch_ring()) and must
+ * first take what that peer sent before it died: every message the peer
+ * put in the ring before its ring went is in it already.
+ *
+ * Context: process context; sleeps.  Not from the ring's own callbacks,
+ * nor holding a lock they take.
+ */
+void argo_ring_flush(struct argo_ring *ring)
+{
+	if (argo_ring_has_data(ring))
+		queue_work(argo_wq, &ring->rx_work);
+	flush_work(&ring->rx_work);
+}
+EXPORT_SYMBOL_GPL(argo_ring_flush);
+
+/**
  * argo_ring_error() - why a ring is not registered with the hypervisor
  * @ring: the ring
  *

@@ -18,8 +18,14 @@
  * Watches of a destination ring (argo_watch_ring()) ride on the same
  * queries: Argo tells nobody when a ring or its domain goes, so one
  * notify call every ARGO_SPACE_RECHECK asks about every watched ring of
- * every client at once, with no room asked for (which arms nothing in
- * the hypervisor), and a ring found missing fires its watch.
+ * every client at once, and a ring found missing fires its watch.  A
+ * watch asks for more room than any ring holds: the hypervisor then only
+ * says whether the ring exists, and leaves the domain's pending
+ * notification for that ring alone (any achievable size would cancel or
+ * replace it, and a sender waiting there would miss its VIRQ).  For the
+ * same reason the senders of one batch are asked about smallest first:
+ * the hypervisor keeps one pending size per ring and domain, and the
+ * last query for a ring sets it.
  */
 #define pr_fmt(fmt) "argo-core: " fmt
 
@@ -65,9 +71,13 @@ void argo_space_exit(void)
 	cancel_delayed_work_sync(&argo_space_work);
 }
 
-unsigned int argo_space_waiting(void)
+/* debugfs: senders waiting for room (@watches: rings watched). */
+unsigned int argo_space_waiting(unsigned int *watches)
 {
-	return READ_ONCE(argo_space_count);
+	unsigned int senders = READ_ONCE(argo_space_senders);
+
+	*watches = READ_ONCE(argo_space_count) - senders;
+	return senders;
 }
 
 /* @w left the list.  Must hold argo_space_lock. */
@@ -92,13 +102,19 @@ static int argo_space_status(const struct argo_space_waiter *w,
 	return 1;	/* keep waiting */
 }
 
+/* The room a waiter asks the hypervisor about. */
+static u32 argo_space_asks(const struct argo_space_waiter *w)
+{
+	return w->watch ? U32_MAX : w->len;
+}
+
 static void argo_space_fill(struct xen_argo_ring_data_ent *ent,
 			    const struct argo_space_waiter *w)
 {
 	memset(ent, 0, sizeof(*ent));
 	ent->ring.aport = w->port;
 	ent->ring.domain_id = w->domid;
-	ent->space_required = w->watch ? 0 : w->len;
+	ent->space_required = argo_space_asks(w);
 }
 
 /*
@@ -110,9 +126,17 @@ static void argo_space_query(struct xen_argo_ring_data *rd,
 			     struct argo_space_waiter **batch, unsigned int n,
 			     int *status)
 {
-	unsigned int i;
+	struct argo_space_waiter *w;
+	unsigned int i, j;
 	int err;
 
+	/* smallest first, watches (U32_MAX) last: an insertion sort of <= 256 */
+	for (i = 1; i < n; i++) {
+		w = batch[i];
+		for (j = i; j > 0 && argo_space_asks(batch[j - 1]) > argo_space_asks(w); j--)
+			batch[j] = batch[j - 1];
+		batch[j] = w;
+	}
 	rd->nent = n;
 	for (i = 0; i < n; i++)
 		argo_space_fill(&rd->data[i], batch[i]);
@@ -208,7 +232,15 @@ static void argo_space_queue(struct argo_space_waiter *w, bool watch)
 			argo_space_senders++;
 	}
 	mutex_unlock(&argo_space_lock);
-	mod_delayed_work(argo_wq, &argo_space_work, 0);
+	/*
+	 * A sender is asked about at once.  A new watch waits for the next
+	 * pass if one is due (within ARGO_SPACE_RECHECK): arming and
+	 * disarming watches in a loop must not make the work run back to back.
+	 */
+	if (watch)
+		queue_delayed_work(argo_wq, &argo_space_work, 0);
+	else
+		mod_delayed_work(argo_wq, &argo_space_work, 0);
 }
 
 /**

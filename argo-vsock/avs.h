@@ -42,6 +42,7 @@
  *	(the peers= parameter), so its connections reach our listeners
  * @ring_err: per-peer mode: why creating @ring failed last, or 0
  * @ring_counted: @ring counts against max_peer_rings (made on demand)
+ * @ring_lost: @ring was lost and avs_ring_lost() reset its sockets
  * @last_used: jiffies of the last packet to or from the domain through
  *	@ring (per-peer mode: idle rings are let go)
  * @tx_packets: packets sent to the domain
@@ -65,6 +66,7 @@ struct avs_peer {
 	bool listen;
 	int ring_err;
 	bool ring_counted;
+	bool ring_lost;
 	unsigned long last_used;
 	u64 tx_packets;
 	u64 tx_waits;

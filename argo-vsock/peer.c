@@ -53,6 +53,14 @@ static void avs_check_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(avs_check_work, avs_check_fn);
 static bool avs_stopping;
 static unsigned long avs_next_reregister;
+/* the wildcard ring was lost and avs_ring_lost() handled it */
+static bool avs_wild_lost;
+/*
+ * Held while a per-peer ring is destroyed or flushed outside its peer's
+ * lock, so that avs_gone_fn() can flush a ring the check or reap work
+ * would otherwise destroy under it.  The rings' callbacks never take it.
+ */
+static DEFINE_MUTEX(avs_rings_mutex);
 /* per-peer rings that exist, against avs_max_peer_rings */
 static atomic_t avs_peer_rings = ATOMIC_INIT(0);
 /*
@@ -168,6 +176,9 @@ static int avs_peer_ring(struct avs_peer *peer)
 		ring = argo_ring_create(&p);
 		if (IS_ERR(ring) && peer->ring_counted)
 			atomic_dec(&avs_peer_rings);
+		/* the ring let go a moment ago is not destroyed yet: try later */
+		if (ring == ERR_PTR(-EADDRINUSE))
+			ring = ERR_PTR(-ENOBUFS);
 	}
 	if (IS_ERR(ring)) {
 		if (peer->ring_err != PTR_ERR(ring))
@@ -205,10 +216,19 @@ static struct argo_ring *avs_peer_detach_ring(struct avs_peer *peer)
 	lockdep_assert_held(&peer->lock);
 	if (ring) {
 		peer->ring = NULL;
+		peer->ring_lost = false;
 		if (peer->ring_counted)
 			atomic_dec(&avs_peer_rings);
 	}
 	return ring;
+}
+
+/* Destroy a per-peer ring detached from its peer, outside peer->lock. */
+static void avs_ring_put(struct argo_ring *ring)
+{
+	mutex_lock(&avs_rings_mutex);
+	argo_ring_destroy(ring);
+	mutex_unlock(&avs_rings_mutex);
 }
 
 /*
@@ -550,7 +570,7 @@ static void avs_reap_fn(struct work_struct *work)
 	struct avs_reap *r, *tmp;
 
 	llist_for_each_entry_safe(r, tmp, list, node) {
-		argo_ring_destroy(r->ring);
+		avs_ring_put(r->ring);
 		kfree(r);
 	}
 }
@@ -572,7 +592,8 @@ void avs_make_room(u16 except)
 	struct argo_ring *ring = NULL;
 	struct avs_reap *r;
 
-	if (!avs_per_peer || atomic_read(&avs_peer_rings) < avs_max_peer_rings)
+	if (!avs_per_peer || READ_ONCE(avs_stopping) ||
+	    atomic_read(&avs_peer_rings) < avs_max_peer_rings)
 		return;
 	busy = bitmap_zalloc(DOMID_FIRST_RESERVED, GFP_KERNEL);
 	r = kmalloc(sizeof(*r), GFP_KERNEL);
@@ -622,8 +643,20 @@ static void avs_peer_gone(struct argo_space_waiter *w, int status)
 static void avs_gone_fn(struct work_struct *work)
 {
 	struct avs_peer *peer = container_of(work, struct avs_peer, gone_work);
-	struct argo_ring *dead = NULL;
+	struct argo_ring *dead = NULL, *ring;
 	int err = READ_ONCE(peer->gone_status);
+
+	/*
+	 * What the domain sent before it went (its last data, its close) is
+	 * in our ring already: deliver it before the reset.
+	 */
+	mutex_lock(&avs_rings_mutex);
+	mutex_lock(&peer->lock);
+	ring = avs_per_peer ? peer->ring : avs_wild_ring;
+	mutex_unlock(&peer->lock);
+	if (ring)
+		argo_ring_flush(ring);
+	mutex_unlock(&avs_rings_mutex);
 
 	mutex_lock(&peer->lock);
 	peer->watching = false;
@@ -650,7 +683,7 @@ static void avs_gone_fn(struct work_struct *work)
 	 * ring or fails as it would have against the dead domain anyway.
 	 */
 	if (dead)
-		argo_ring_destroy(dead);
+		avs_ring_put(dead);
 }
 
 /*
@@ -707,6 +740,7 @@ void avs_ring_lost(struct argo_ring *ring, int err, void *priv)
 	/* the first offer to the hypervisor again comes a full interval later */
 	WRITE_ONCE(avs_next_reregister, jiffies + AVS_REREGISTER_INTERVAL);
 	if (partner == ARGO_DOMID_ANY) {
+		WRITE_ONCE(avs_wild_lost, true);
 		n = avs_reset_sockets(AVS_ALL_CIDS, -avs_errno(err));
 		pr_warn("wildcard ring lost (%d): %d socket(s) reset; retried every %u s\n",
 			err, n, AVS_REREGISTER_INTERVAL / HZ);
@@ -716,6 +750,7 @@ void avs_ring_lost(struct argo_ring *ring, int err, void *priv)
 	if (IS_ERR(peer))
 		return;
 	mutex_lock(&peer->lock);
+	peer->ring_lost = true;
 	avs_peer_fail(peer, avs_errno(err), "lost our ring for it");
 	mutex_unlock(&peer->lock);
 }
@@ -733,15 +768,19 @@ static void avs_reregister_lost(void)
 	if (time_before(jiffies, READ_ONCE(avs_next_reregister)))
 		return;
 	WRITE_ONCE(avs_next_reregister, jiffies + AVS_REREGISTER_INTERVAL);
-	if (avs_wild_ring && argo_ring_error(avs_wild_ring) &&
-	    !argo_ring_reregister(avs_wild_ring))
+	/* only rings whose loss avs_ring_lost() has handled (sockets reset) */
+	if (READ_ONCE(avs_wild_lost) && !argo_ring_reregister(avs_wild_ring)) {
+		WRITE_ONCE(avs_wild_lost, false);
 		pr_info("wildcard ring registered again\n");
+	}
 	xa_for_each(&avs_peers, domid, peer) {
 		mutex_lock(&peer->lock);
-		if (peer->ring && argo_ring_error(peer->ring) &&
-		    !argo_ring_reregister(peer->ring))
+		if (peer->ring && peer->ring_lost &&
+		    !argo_ring_reregister(peer->ring)) {
+			peer->ring_lost = false;
 			pr_info("ring for domain %u registered again\n",
 				peer->domid);
+		}
 		mutex_unlock(&peer->lock);
 	}
 }
@@ -768,7 +807,7 @@ static void avs_reclaim_idle(void)
 		mutex_unlock(&peer->lock);
 		/* outside peer->lock, as in avs_gone_fn() */
 		if (ring)
-			argo_ring_destroy(ring);
+			avs_ring_put(ring);
 	}
 }
 
@@ -809,6 +848,14 @@ void avs_peer_set_listen(u16 domid, bool listen)
 		return;
 	mutex_lock(&peer->lock);
 	peer->listen = listen;
+	/* rings of peers= domains do not count against max_peer_rings */
+	if (peer->ring && peer->ring_counted == listen) {
+		peer->ring_counted = !listen;
+		if (listen)
+			atomic_dec(&avs_peer_rings);
+		else
+			atomic_inc(&avs_peer_rings);
+	}
 	if (listen && avs_per_peer)
 		avs_peer_ring(peer);
 	mutex_unlock(&peer->lock);
@@ -878,8 +925,10 @@ void avs_peers_stop(void)
 		ring = avs_peer_detach_ring(peer);
 		mutex_unlock(&peer->lock);
 		if (ring)
-			argo_ring_destroy(ring);
+			avs_ring_put(ring);
 	}
+	/* a send racing with the stop may have handed one more to the reaper */
+	flush_work(&avs_reap_work);
 	xa_for_each(&avs_peers, domid, peer) {
 		argo_space_cancel(&peer->waiter);
 		cancel_work_sync(&peer->tx_work);

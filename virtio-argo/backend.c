@@ -85,12 +85,29 @@ void va_backend_fault(struct va_backend *be, const char *why)
 
 static void va_send_failed(struct va_backend *be, int err);
 
-/* argo-core: the backend's ring went away, or we may no longer ask. */
+/*
+ * argo-core: the backend's ring went away, or we may no longer ask.
+ * Called from argo-core's space work: the rest is done in va_gone_work().
+ */
 static void va_backend_gone(struct argo_space_waiter *w, int status)
 {
 	struct va_backend *be = container_of(w, struct va_backend, gone);
+
+	WRITE_ONCE(be->gone_status, status);
+	queue_work(system_unbound_wq, &be->gone_work);
+}
+
+static void va_gone_work(struct work_struct *work)
+{
+	struct va_backend *be = container_of(work, struct va_backend, gone_work);
+	int status = READ_ONCE(be->gone_status);
 	char why[80];
 
+	/*
+	 * What the backend sent before it went (a last completion) is in our
+	 * ring already: take it before failing what is still outstanding.
+	 */
+	argo_ring_flush(be->ring);
 	if (READ_ONCE(be->state) != VA_BE_ONLINE)
 		return;		/* rediscovery arms it again */
 	if (status != -ECONNRESET) {
@@ -772,6 +789,7 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 	be->gone.domid = domid;
 	be->gone.port = VA_BACKEND_PORT;
 	be->gone.ready = va_backend_gone;
+	INIT_WORK(&be->gone_work, va_gone_work);
 	be->rxbuf = kmalloc(VA_CTRL_MAX, GFP_KERNEL);
 	be->retired = bitmap_zalloc(VA_DEV_NUMS, GFP_KERNEL);
 	if (!be->rxbuf || !be->retired)
@@ -832,9 +850,11 @@ void va_backend_destroy(struct va_backend *be)
 	while ((dev = va_next_victim(be, true)))
 		va_backend_remove(be, dev);
 	cancel_delayed_work_sync(&be->tick);
-	argo_space_cancel(&be->gone);
 	/* Removal may have failed the backend and queued its work again. */
 	cancel_work_sync(&be->work);
+	/* no work is left to arm it again (va_discover) */
+	argo_space_cancel(&be->gone);
+	cancel_work_sync(&be->gone_work);
 	argo_ring_destroy(be->ring);
 	platform_device_unregister(be->pdev);
 	bitmap_free(be->retired);

@@ -102,6 +102,7 @@ struct va_request {
  * @gone: argo-core's watch of the backend's ring, armed once connected:
  *	a backend that exits or whose domain dies is noticed within a
  *	second, without waiting for a PING to go unanswered
+ * @gone_work: acts on @gone (va_gone_work()), with @gone_status
  * @rxbuf: one control record, copied out of the ring for validation
  * @retired: the device numbers of devices we removed (one bit per u16
  *	number), whose late records are ignored; under @lock
@@ -119,6 +120,8 @@ struct va_backend {
 	struct work_struct work;
 	struct delayed_work tick;
 	struct argo_space_waiter gone;
+	struct work_struct gone_work;
+	int gone_status;
 	unsigned long last_rx;
 	unsigned long ping_sent;
 	bool ping_pending;

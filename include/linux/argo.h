@@ -133,6 +133,7 @@ size_t argo_ring_size(const struct argo_ring *ring);
 void *argo_ring_priv(const struct argo_ring *ring);
 int argo_ring_error(const struct argo_ring *ring);
 int argo_ring_reregister(struct argo_ring *ring);
+void argo_ring_flush(struct argo_ring *ring);
 
 ssize_t argo_sendv(struct argo_ring *from, u16 domid, u32 port,
 		   const struct kvec *iov, unsigned int niov, u32 type);

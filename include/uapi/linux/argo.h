@@ -137,7 +137,7 @@ struct argo_query {
  * struct argo_notice - ARGO_IOC_WATCH, ARGO_IOC_UNWATCH, ARGO_IOC_NOTICE
  * @addr: a destination ring (a port in another domain, or this one)
  * @kind: ARGO_NOTICE_SPACE or ARGO_NOTICE_GONE
- * @len: SPACE: the payload bytes to wait room for (at most 16 MiB - 64);
+ * @len: SPACE: the payload bytes to wait room for (1 to 16 MiB - 64);
  *	GONE: zero
  * @status: out, from ARGO_IOC_NOTICE (zero in): SPACE: 0 (room now),
  *	-ECONNREFUSED (no ring there), -EMSGSIZE (@len can never fit), or the
@@ -152,7 +152,8 @@ struct argo_query {
  * when none waits).  Each notice fires once; arm it again for more.
  * Arming a (addr, kind) that is armed already changes its @len.
  * ARGO_IOC_UNWATCH disarms it, or drops it unread (ENOENT when there is
- * neither).  A file holds at most 1024 notices, armed or unread (ENOSPC).
+ * neither).  A file holds at most 1024 notices, armed or unread, all
+ * files together 16384 (ENOSPC).
  * No ring of the file's own is needed.
  */
 struct argo_notice {
