@@ -103,11 +103,6 @@ static void va_gone_work(struct work_struct *work)
 	int status = READ_ONCE(be->gone_status);
 	char why[80];
 
-	/*
-	 * What the backend sent before it went (a last completion) is in our
-	 * ring already: take it before failing what is still outstanding.
-	 */
-	argo_ring_flush(be->ring);
 	if (READ_ONCE(be->state) != VA_BE_ONLINE)
 		return;		/* rediscovery arms it again */
 	if (status != -ECONNRESET) {
