@@ -81,8 +81,8 @@ tap_ok $? "and says why"
 # nobody): per-peer rings made on demand stay within max_peer_rings and
 # go after ring_idle_s unused, so they cannot eat the domain's 128 Argo
 # rings.  Live domains: dom0 itself (CID 2) and pr.
-modprobe argo_vsock max_peer_rings=1 ring_idle_s=3
-tap_ok $? "modprobe argo_vsock max_peer_rings=1 ring_idle_s=3"
+modprobe argo_vsock max_peer_rings=1 ring_idle_s=8
+tap_ok $? "modprobe argo_vsock max_peer_rings=1 ring_idle_s=8"
 d=$(/rig/start-domu pr "sleep 600")
 tap_ok $? "domU pr created (domid $d)"
 vsrings() { awk 'NR > 1 && $1 == "0x76730001"' /sys/kernel/debug/argo/rings | wc -l; }
@@ -91,10 +91,10 @@ printf '%s\n' "$out" | sed 's/^/# /'
 tap_is "$(printf '%s\n' "$out" | sed -n 's/^EHOSTUNREACH //p')" 297 \
 	"connect() to the 297 CIDs without a domain: EHOSTUNREACH"
 tap_is "$(vsrings)" 1 "after a connect() to every CID as nobody, argo-vsock has 1 ring (max_peer_rings)"
-tap_is "$(sed -n 's/^peer_rings //p' $S)" "1 max 1 idle_s 3" "debugfs counts it"
+tap_is "$(sed -n 's/^peer_rings //p' $S)" "1 max 1 idle_s 8" "debugfs counts it"
 i=0
-until [ "$(vsrings)" = 0 ] || [ $i -ge 150 ]; do sleep 0.1; i=$((i + 1)); done
-tap_is "$(vsrings)" 0 "the idle ring goes after ring_idle_s (3 s)"
+until [ "$(vsrings)" = 0 ] || [ $i -ge 250 ]; do sleep 0.1; i=$((i + 1)); done
+tap_is "$(vsrings)" 0 "the idle ring goes after ring_idle_s (8 s)"
 $V echo 5103 -n 1 >/dev/null 2>&1 &
 sleep 0.3
 tap_is "$(echo again | $V send 2 5103)" again "a new connection makes a ring again"
