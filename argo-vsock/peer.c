@@ -129,25 +129,6 @@ static int avs_errno(int err)
 	return err == -ESRCH ? -EHOSTUNREACH : err;
 }
 
-/*
- * With max_peer_rings in use, what would a ring for @domid get?  A
- * one-page ring made and dropped at once answers it: a domain that does
- * not exist stays "unreachable" (-ESRCH) and a policy denial keeps its
- * errno, instead of every connect() reading -ENOBUFS.
- */
-static int avs_ring_probe(u16 domid)
-{
-	struct argo_ring_params p = {
-		.port = AVS_PORT, .partner = domid, .size = ARGO_RING_MIN_SIZE,
-	};
-	struct argo_ring *ring = argo_ring_create(&p);
-
-	if (IS_ERR(ring))
-		return PTR_ERR(ring);
-	argo_ring_destroy(ring);
-	return -ENOBUFS;
-}
-
 /* Per-peer mode: make sure the ring this peer may fill exists. */
 static int avs_peer_ring(struct avs_peer *peer)
 {
@@ -171,7 +152,11 @@ static int avs_peer_ring(struct avs_peer *peer)
 	peer->ring_counted = !peer->listen;
 	if (peer->ring_counted &&
 	    !atomic_add_unless(&avs_peer_rings, 1, avs_max_peer_rings)) {
-		ring = ERR_PTR(avs_ring_probe(peer->domid));
+		/*
+		 * Not even for a domain that may not exist: finding out takes
+		 * a ring, made and destroyed under peer->lock.
+		 */
+		ring = ERR_PTR(-ENOBUFS);
 	} else {
 		ring = argo_ring_create(&p);
 		if (IS_ERR(ring) && peer->ring_counted)
