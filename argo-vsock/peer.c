@@ -296,18 +296,13 @@ static int avs_xmit(struct avs_peer *peer, struct sk_buff *skb)
 	return 0;
 }
 
-/* A packet the vsock core handed us (send_pkt said yes) that never left. */
-static void avs_drop(struct sk_buff *skb)
-{
-	argo_compat_vsock_skb_dropped(skb);
-}
-
+/* Packets the vsock core handed us (send_pkt said yes) that never left. */
 static void avs_drop_queue(struct sk_buff_head *q)
 {
 	struct sk_buff *skb;
 
 	while ((skb = skb_dequeue(q)))
-		avs_drop(skb);
+		argo_compat_vsock_skb_dropped(skb);
 }
 
 /* Ask argo-core to call us back when the packet at the head fits. */
@@ -480,7 +475,7 @@ static void avs_tx_work_fn(struct work_struct *work)
 			break;
 		}
 		if (err) {
-			avs_drop(skb);
+			argo_compat_vsock_skb_dropped(skb);
 			avs_peer_fail(peer, err, "refused a packet");
 			break;
 		}
