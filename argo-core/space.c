@@ -23,15 +23,19 @@
  * says whether the ring exists, and leaves the domain's pending
  * notification for that ring alone (any achievable size would cancel or
  * replace it, and a sender waiting there would miss its VIRQ).  For the
- * same reason the senders of one batch are asked about smallest first:
- * the hypervisor keeps one pending size per ring and domain, and the
- * last query for a ring sets it.
+ * same reason each pass asks about its senders smallest first, across all
+ * its notify calls (one call takes 256): the hypervisor keeps one pending
+ * size per ring and domain, raises it to the largest query that found no
+ * room, and drops it when a query finds room.  A small query that fits,
+ * asked after a large one that did not, would leave the large sender
+ * without a VIRQ until the next recheck.
  */
 #define pr_fmt(fmt) "argo-core: " fmt
 
 #include <linux/kernel.h>
 #include <linux/export.h>
 #include <linux/completion.h>
+#include <linux/list_sort.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/sched/signal.h>
@@ -117,26 +121,29 @@ static void argo_space_fill(struct xen_argo_ring_data_ent *ent,
 	ent->space_required = argo_space_asks(w);
 }
 
+/* list_sort() order: smallest query first, watches (U32_MAX) last. */
+static int argo_space_cmp(void *priv, const struct list_head *a,
+			  const struct list_head *b)
+{
+	u32 la = argo_space_asks(list_entry(a, struct argo_space_waiter, node));
+	u32 lb = argo_space_asks(list_entry(b, struct argo_space_waiter, node));
+
+	return la > lb;
+}
+
 /*
- * Ask the hypervisor about @n waiters (at most XEN_ARGO_MAX_NOTIFY_COUNT)
- * in one notify call; @status receives, per waiter, the status for ready()
- * or 1 to keep waiting.  Must hold argo_space_lock.
+ * Ask the hypervisor about @n waiters (at most XEN_ARGO_MAX_NOTIFY_COUNT,
+ * in argo_space_cmp() order) in one notify call; @status receives, per
+ * waiter, the status for ready() or 1 to keep waiting.  Must hold
+ * argo_space_lock.
  */
 static void argo_space_query(struct xen_argo_ring_data *rd,
 			     struct argo_space_waiter **batch, unsigned int n,
 			     int *status)
 {
-	struct argo_space_waiter *w;
-	unsigned int i, j;
+	unsigned int i;
 	int err;
 
-	/* smallest first, watches (U32_MAX) last: an insertion sort of <= 256 */
-	for (i = 1; i < n; i++) {
-		w = batch[i];
-		for (j = i; j > 0 && argo_space_asks(batch[j - 1]) > argo_space_asks(w); j--)
-			batch[j] = batch[j - 1];
-		batch[j] = w;
-	}
 	rd->nent = n;
 	for (i = 0; i < n; i++)
 		argo_space_fill(&rd->data[i], batch[i]);
@@ -174,6 +181,8 @@ static void argo_space_work_fn(struct work_struct *work)
 	}
 
 	mutex_lock(&argo_space_lock);
+	/* stable: senders of one size keep their order of arrival */
+	list_sort(NULL, &argo_space_waiters, argo_space_cmp);
 	w = list_first_entry_or_null(&argo_space_waiters,
 				     struct argo_space_waiter, node);
 	while (w) {

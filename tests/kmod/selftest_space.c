@@ -3,11 +3,14 @@
  * argo_selftest: message edge cases on a one-page ring of our own, read
  * by hand (no rx callback): zero-length and 8-piece messages, a message
  * that exactly fills the ring, a full ring and waiting for its space,
- * messages wrapping around the end of the ring.
+ * more waiting senders than one notify call takes, messages wrapping
+ * around the end of the ring.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/atomic.h>
+#include <linux/completion.h>
 #include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
@@ -158,6 +161,111 @@ static void test_full(struct space_ctx *c)
 	recv1(c, &m);
 }
 
+/* A sender of test_order(): each group counts down to one completion. */
+struct order_waiter {
+	struct argo_space_waiter w;
+	atomic_t *left;
+	struct completion *all;
+	int status;
+};
+
+static void order_ready(struct argo_space_waiter *w, int status)
+{
+	struct order_waiter *x = container_of(w, struct order_waiter, w);
+
+	x->status = status;
+	if (atomic_dec_and_test(x->left))
+		complete(x->all);
+}
+
+/* Queue @n senders of @len bytes to our ring. */
+static void order_queue(struct space_ctx *c, struct order_waiter *x,
+			unsigned int n, u32 len, atomic_t *left,
+			struct completion *all)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		x[i].w.domid = c->self;
+		x[i].w.port = c->port;
+		x[i].w.len = len;
+		x[i].w.ready = order_ready;
+		x[i].left = left;
+		x[i].all = all;
+		argo_space_wait(&x[i].w);
+	}
+}
+
+/* Cancel @n senders; how many were told 0 (room). */
+static unsigned int order_cancel(struct order_waiter *x, unsigned int n)
+{
+	unsigned int i, good = 0;
+
+	for (i = 0; i < n; i++) {
+		argo_space_cancel(&x[i].w);
+		good += !x[i].status;
+	}
+	return good;
+}
+
+#define ORDER_LARGE	256	/* one notify call's worth */
+#define ORDER_SMALL	1
+
+/*
+ * Large senders queued first, then a small one: more of them than one
+ * notify call takes.  The small one finds room at once.  The large ones
+ * must then be woken by the VIRQ when the room comes, not by the 0.5 s
+ * recheck: the hypervisor drops its pending notification for the ring
+ * when a query finds room, so argo-core must ask about the small sender
+ * before the large ones, also when they fall into different calls.  (With
+ * no other waiter queued before them, as in dom0 here, the large ones fill
+ * the first call and the small one is alone in the second.)
+ */
+static void test_order(struct space_ctx *c)
+{
+	size_t len = argo_ring_size(c->ring);
+	atomic_t large_left = ATOMIC_INIT(ORDER_LARGE);
+	atomic_t small_left = ATOMIC_INIT(ORDER_SMALL);
+	struct order_waiter *x, *large, *small;
+	struct argo_msg_info m;
+	unsigned int good;
+	unsigned long t0, t;
+	long ret;
+	DECLARE_COMPLETION_ONSTACK(large_all);
+	DECLARE_COMPLETION_ONSTACK(small_all);
+
+	x = kcalloc(ORDER_LARGE + ORDER_SMALL, sizeof(*x), GFP_KERNEL);
+	if (!x) {
+		tap(0, "%u senders: no memory", ORDER_LARGE + ORDER_SMALL);
+		return;
+	}
+	large = x;
+	small = x + ORDER_LARGE;
+	/* half the ring taken: room for 64 bytes, not for 3/4 of the ring */
+	send1(c, c->buf, len / 2, 1);
+	order_queue(c, large, ORDER_LARGE, len * 3 / 4, &large_left, &large_all);
+	order_queue(c, small, ORDER_SMALL, 64, &small_left, &small_all);
+	ret = wait_for_completion_timeout(&small_all, 5 * HZ);
+	good = order_cancel(small, ORDER_SMALL);
+	tap(ret && good == ORDER_SMALL,
+	    "%u of %u small sender(s) queued after %u large ones find room",
+	    good, ORDER_SMALL, ORDER_LARGE);
+	tap(atomic_read(&large_left) == ORDER_LARGE,
+	    "the large senders keep waiting (%d of %u)",
+	    atomic_read(&large_left), ORDER_LARGE);
+
+	recv1(c, &m);
+	t0 = jiffies;
+	argo_notify();
+	ret = wait_for_completion_timeout(&large_all, 5 * HZ);
+	t = jiffies - t0;
+	good = order_cancel(large, ORDER_LARGE);
+	tap(ret && good == ORDER_LARGE && t < HZ / 4,
+	    "%u of %u large senders woken by the VIRQ within 250 ms of the room: %u ms",
+	    good, ORDER_LARGE, jiffies_to_msecs(t));
+	kfree(x);
+}
+
 static void test_wrap(struct space_ctx *c)
 {
 	unsigned int i, good = 0, rounds = 24;
@@ -199,6 +307,7 @@ int run_space(void)
 	if (c->buf && c->out) {
 		test_pieces(c);
 		test_full(c);
+		test_order(c);
 		test_wrap(c);
 	}
 	kfree(c->buf);

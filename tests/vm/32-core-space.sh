@@ -3,7 +3,8 @@
 # roles: dom0 domu
 #
 # Zero-length and 8-piece messages, a message exactly filling the ring,
-# -EMSGSIZE, -EAGAIN on a full ring and the wakeup when space is freed,
+# -EMSGSIZE, -EAGAIN on a full ring and the wakeup when space is freed
+# (also for 257 senders, more than one notify call takes),
 # argo_sendv_wait() blocking and timing out, wrap-around.
 . /rig/tap.sh
 tap_dmesg_mark
