@@ -91,17 +91,64 @@ tap_kmod_results() {
 	done </tmp/.tap_kmod
 }
 
+# kernel_older MAJ.MIN: is the running kernel older than MAJ.MIN?
+kernel_older() {
+	_k=$(uname -r)
+	_kmaj=${_k%%.*}
+	_kmin=${_k#*.}
+	_kmin=${_kmin%%[!0-9]*}
+	[ "$_kmaj" -lt "${1%%.*}" ] ||
+		{ [ "$_kmaj" -eq "${1%%.*}" ] && [ "$_kmin" -lt "${1#*.}" ]; }
+}
+
+# vsock_test_skip_why NAME: why this kernel skips vsock_test's case NAME
+# (/rig/vsock-test-skips); status 1 when it runs it.
+vsock_test_skip_why() {
+	_tab=$(printf '\t')
+	while IFS=$_tab read -r _when _name _why; do
+		[ "$_name" = "$1" ] || continue
+		case $_when in
+		virtio) ;;
+		"<"*) kernel_older "${_when#<}" || continue ;;
+		*) continue ;;
+		esac
+		echo "$_why"
+		return 0
+	done <<EOF
+$(grep -v '^#' "${VSOCK_TEST_SKIPS:-/rig/vsock-test-skips}")
+EOF
+	return 1
+}
+
+# vsock_test_skips: the --skip options, for the installed vsock_test, of
+# the cases this kernel skips.  Both peers of a run must pass the same.
+vsock_test_skips() {
+	_tab=$(printf '\t')
+	vsock_test --list 2>/dev/null | while IFS=$_tab read -r _n _name; do
+		case $_n in '' | *[!0-9]*) continue ;; esac
+		vsock_test_skip_why "$_name" >/dev/null && printf ' --skip=%s' "$_n"
+	done
+}
+
 # tap_vsock_test FILE LABEL: one TAP line per test in the output FILE of
-# Linux's vsock_test ("N - NAME...ok"): ok, skipped (a failure: the
-# suite must run every test) or, for the test it died in, not ok with
-# its last words; then whether both peers completed.
+# Linux's vsock_test ("N - NAME...ok"): ok; skipped, with its reason when
+# /rig/vsock-test-skips names it for this kernel (vsock_test_skips),
+# else a failure (the suite must run every test); or, for the test it
+# died in, not ok with its last words; then whether both peers completed.
 tap_vsock_test() {
 	_done=0
 	_cur=
 	while IFS= read -r _l; do
 		case $_l in
 		[0-9]*" - "*...ok) tap_ok 0 "$2: ${_l%...ok}" ;;
-		[0-9]*" - "*...skipped) tap_ok 1 "$2: ${_l%...skipped}" "skipped" ;;
+		[0-9]*" - "*...skipped)
+			_t=${_l%...skipped}
+			if _why=$(vsock_test_skip_why "${_t#* - }"); then
+				tap_skip "$2: $_t" "$_why"
+			else
+				tap_ok 1 "$2: $_t" "skipped"
+			fi
+			;;
 		[0-9]*" - "*...*) _cur=${_l%%...*}; _why=${_l#*...} ;;
 		"All tests have been executed. Waiting other peer...ok") _done=1 ;;
 		*) [ -n "$_cur" ] && _why="$_why $_l" ;;

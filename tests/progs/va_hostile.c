@@ -48,11 +48,17 @@
  *                   another range than asked and send EVENT_CONFIG (now
  *                   and after every later message): the guest drops the
  *                   device, and must ignore the events that still come
+ *   reset-used      no trigger: the answer to every reset (SET_DEVICE_STATUS
+ *                   0) carries, in the same Argo message, a USED_CHAIN of
+ *                   512 bytes for the queue's last completed chain, which
+ *                   the driver takes back at the reset: the guest must
+ *                   drop it, never copy it
  *
  * Everything a guest sends is validated; a record breaking the protocol is
  * dropped with a line on stderr.  Event lines on stderr:
  *   va_hostile: guest N connected
  *   va_hostile: trigger at sector S: sent MODE
+ *   va_hostile: reset N: USED_CHAIN in the answer's message
  *
  * "selftest" needs no Argo: it feeds records straight into the handlers,
  * checks what they would send with a model of the driver's validation
@@ -121,6 +127,7 @@ enum mode {
 	MODE_CONFIG_STORM,
 	MODE_IN_ORDER,
 	MODE_CONFIG_DROP,
+	MODE_RESET_USED,
 	MODE_COUNT
 };
 
@@ -142,6 +149,7 @@ static const char *const mode_names[MODE_COUNT] = {
 	[MODE_CONFIG_STORM] = "config-storm",
 	[MODE_IN_ORDER] = "in-order",
 	[MODE_CONFIG_DROP] = "config-drop",
+	[MODE_RESET_USED] = "reset-used",
 };
 
 /* many-devices: the disk and this many more, of EXTRA_DEVICE_ID. */
@@ -152,7 +160,8 @@ static const char *const mode_names[MODE_COUNT] = {
 static bool mode_triggers(enum mode m)
 {
 	return m != MODE_GOOD && m != MODE_MANY_DEVICES &&
-	       m != MODE_CONFIG_STORM && m != MODE_IN_ORDER;
+	       m != MODE_CONFIG_STORM && m != MODE_IN_ORDER &&
+	       m != MODE_RESET_USED;
 }
 
 /* The features the device offers, by 32-bit word: VIRTIO_F_VERSION_1. */
@@ -194,6 +203,8 @@ struct guest {
 	uint32_t drv_features[FEATURE_WORDS];
 	bool drv_extra;		/* the driver set bits beyond our words */
 	bool churn;		/* config-drop: triggered */
+	uint16_t last_chain;	/* reset-used: the last chain answered */
+	unsigned int resets;	/* reset-used: resets answered */
 	uint32_t generation;	/* EVENT_CONFIG's generation */
 	struct queue vq[NUM_VQS];
 };
@@ -437,6 +448,26 @@ static int reply(struct hostile *h, struct guest *g, const struct va_hdr *rq,
 	return send_msg(h, g, h->tx, VA_HDR_SIZE + len);
 }
 
+/*
+ * reset-used: the reset's answer and, after it in the same Argo message,
+ * a completion of the queue's last answered chain (FIRST and LAST, 512
+ * bytes, status OK).
+ */
+static int reply_reset_used(struct hostile *h, struct guest *g,
+			    const struct va_hdr *rq, uint32_t status)
+{
+	size_t n = VA_HDR_SIZE + sizeof(status);
+
+	put_hdr(h->tx, VA_TYPE_RESPONSE, rq->msg_id, le16toh(rq->dev_num),
+		le16toh(rq->token), n);
+	memcpy(h->tx + VA_HDR_SIZE, &status, sizeof(status));
+	n += build_used(h->tx + n, DEV_NUM, 0, g->last_chain, SECTOR_SIZE, 0,
+			SECTOR_SIZE, VA_CHAIN_FIRST | VA_CHAIN_LAST,
+			VIRTIO_BLK_S_OK);
+	say("reset %u: USED_CHAIN in the answer's message", ++g->resets);
+	return send_msg(h, g, h->tx, n);
+}
+
 static int reply_error(struct hostile *h, struct guest *g,
 		       const struct va_hdr *rq, uint32_t err)
 {
@@ -594,6 +625,7 @@ static void misbehave(struct hostile *h, struct guest *g, uint16_t vq,
 	case MODE_MANY_DEVICES:
 	case MODE_CONFIG_STORM:
 	case MODE_IN_ORDER:
+	case MODE_RESET_USED:
 	case MODE_COUNT:
 		break;
 	}
@@ -655,6 +687,7 @@ answer:
 	 * byte, the last of them, comes after in_len - 1 (zero) bytes.
 	 */
 	c->active = false;
+	g->last_chain = id;
 	send_used(h, g, DEV_NUM, vq, id, c->in_len, status);
 }
 
@@ -975,6 +1008,8 @@ static int handle_control(struct hostile *h, struct guest *g,
 			w &= ~VIRTIO_CONFIG_S_FEATURES_OK;
 		g->status = w;
 		w = htole32(w);
+		if (!g->status && h->mode == MODE_RESET_USED)
+			return reply_reset_used(h, g, hd, w);
 		return reply(h, g, hd, &w, sizeof(w));
 	case VA_GET_VQUEUE:
 		if (len != sizeof(struct va_vq_index))
@@ -1965,6 +2000,19 @@ static void test_serving_modes(void)
 	tap_ok(!s->why && s->d.responses == 1 && resp32(s, 4) == 1 &&
 	       s->d.events == 1,
 	       "config-drop: GET_CONFIG at 0 is answered for offset 1, and an EVENT_CONFIG follows");
+	sim_free(s);
+
+	/* the driver model knows no reset: it sees a chain not outstanding */
+	s = sim_new(MODE_RESET_USED);
+	ok = sim_setup(s);
+	sim_read(s, 5, 1000, 4097);
+	ok = ok && !s->why && s->d.completed == 1;
+	sim_u32_request(s, VA_SET_DEVICE_STATUS, 0);
+	tap_ok(ok && s->msgs == 1 && s->d.responses == 1 && resp32(s, 0) == 0 &&
+	       s->why && !strcmp(s->why, "chain not outstanding"),
+	       "reset-used: the reset's answer and a USED_CHAIN in one message");
+	if (s->why && strcmp(s->why, "chain not outstanding"))
+		printf("# got: %s\n", s->why);
 	sim_free(s);
 }
 
