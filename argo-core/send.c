@@ -95,6 +95,14 @@ EXPORT_SYMBOL_GPL(argo_notify);
  * @space_required: payload bytes the caller wants to send
  * @info: filled with what the hypervisor reports
  *
+ * The hypervisor keeps one pending space notification per destination
+ * ring and sending domain, shared by this query and argo-core's waiting
+ * senders (argo_space_wait()): a query that finds room drops it, one that
+ * finds none raises it to @space_required.  After a query that found
+ * room, argo-core asks again for its waiting senders, so that none of
+ * them loses its wake-up; a larger query than theirs can only delay it,
+ * by at most the senders' 0.5 s recheck.
+ *
  * Context: process context.
  * Return: 0 (also when no such ring exists: see @info->exists) or the
  * hypervisor's negative errno (an XSM denial).
@@ -119,6 +127,8 @@ int argo_query(u16 domid, u32 port, u32 space_required,
 		info->exists = ent->flags & XEN_ARGO_RING_EXISTS;
 		info->sufficient = ent->flags & XEN_ARGO_RING_SUFFICIENT;
 		info->max_message_size = ent->max_message_size;
+		if (info->sufficient)
+			argo_space_kick();
 	}
 	kfree(rd);
 	return err;

@@ -61,7 +61,10 @@ static unsigned int argo_space_senders;
 static void argo_space_work_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(argo_space_work, argo_space_work_fn);
 
-/* Called from the VIRQ handler and after resume. */
+/*
+ * Called from the VIRQ handler, after resume, and after a query that
+ * found room (argo_query(): it dropped the senders' pending notification).
+ */
 void argo_space_kick(void)
 {
 	if (READ_ONCE(argo_space_senders))

@@ -252,11 +252,17 @@ static void va_set_status(struct virtio_device *vdev, u8 status)
 	/* A reset goes through va_reset(). */
 	if (!status)
 		return;
-	/* The driver starts again: the device's completions count again. */
+	va_write_status(dev, status);
+	/*
+	 * The driver starts again: the device's completions count again.
+	 * Only now: records that followed the reset's answer in its Argo
+	 * message are handled before this status's answer (one ring's rx
+	 * calls never overlap, and run in order), so they still find
+	 * @resetting set, however soon the driver came back.
+	 */
 	spin_lock(&dev->be->lock);
 	dev->resetting = false;
 	spin_unlock(&dev->be->lock);
-	va_write_status(dev, status);
 }
 
 static void va_reset(struct virtio_device *vdev)

@@ -210,9 +210,10 @@ struct va_vq {
  * @registered: the driver core knows the device and EVENT_CONFIG may
  *	queue @config_work; under the backend's lock, cleared before the
  *	device is unregistered (and @config_work cancelled)
- * @resetting: a reset was sent and no new status yet: USED_CHAIN records
- *	for the device are dropped, since the driver takes its buffers back
- *	once the reset returns; under the backend's lock
+ * @resetting: a reset was sent and the next status not yet answered:
+ *	USED_CHAIN records for the device are dropped, since the driver
+ *	takes its buffers back once the reset returns; under the backend's
+ *	lock
  */
 struct va_device {
 	struct virtio_device vdev;

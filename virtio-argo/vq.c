@@ -19,6 +19,19 @@
  * after it went back to the driver: a chain being read (SENDING) or
  * written (COPYING) when its device fails is marked doomed and completed
  * with an error by whoever holds it, when it is done.
+ *
+ * Why not Linux's own device side of a split ring, vringh (its kernel-
+ * memory variant, as vdpa_sim uses it)?  It is built only with
+ * CONFIG_VHOST_RING, which none of the kernels we support sets (Debian's
+ * 6.1, 6.12 and sid's 7.x export no vringh symbol), so a module using it
+ * would not load there.  It would also not fit the way our chains end:
+ * vringh publishes a used entry as it writes it, where VA_CHAIN_HOLD needs
+ * entries written but held back until the group's last one, and a chain
+ * here is completed from the Argo ring in fragments, long after the kick
+ * that walked it.  The walker below checks what vringh checks (indexes,
+ * loops, indirect tables and their nesting, readable after writable,
+ * addresses), in some 50 lines; the descriptors it reads are written by
+ * this guest's own virtio_ring, and every virtio test drives it.
  */
 #include <linux/argo.h>
 #include <linux/bottom_half.h>

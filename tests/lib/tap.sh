@@ -143,8 +143,8 @@ tap_vsock_test() {
 		[0-9]*" - "*...ok) tap_ok 0 "$2: ${_l%...ok}" ;;
 		[0-9]*" - "*...skipped)
 			_t=${_l%...skipped}
-			if _why=$(vsock_test_skip_why "${_t#* - }"); then
-				tap_skip "$2: $_t" "$_why"
+			if _skipwhy=$(vsock_test_skip_why "${_t#* - }"); then
+				tap_skip "$2: $_t" "$_skipwhy"
 			else
 				tap_ok 1 "$2: $_t" "skipped"
 			fi

@@ -155,8 +155,10 @@ stop in-order
 
 # The answer to a reset and a USED_CHAIN for the queue's last chain in one
 # Argo message, over 20 resets (unbinding virtio_blk resets the device):
-# the record after the answer is dropped, never copied into the buffers
-# the driver takes back, and the device lives on.
+# the record after the answer is dropped, however soon the driver comes
+# back, instead of being taken for a protocol violation that fails the
+# device.  (virtio_blk has no chain outstanding at a reset, so nothing
+# could be copied here; va_reset() keeps copies out for drivers that do.)
 start reset-used
 wait_disk
 tap_ok $? "reset-used: the disk appears"

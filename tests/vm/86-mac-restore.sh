@@ -16,7 +16,6 @@
 . /rig/tap.sh
 . /rig/mac.sh
 V=/rig/bin/vsock_cat
-log=/var/log/xen/console/guest-rg.log
 pol=$(ls /extra/argo-noreg.pol 2>/dev/null)
 tap_ok $([ -n "$pol" ]; echo $?) "the restore policy is there (argo-noreg.pol)"
 

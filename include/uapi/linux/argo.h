@@ -120,6 +120,11 @@ struct argo_name {
  * @flags: out: ARGO_QUERY_*
  * @max_message_size: out: the largest payload the destination can ever take
  * @pad: zero
+ *
+ * Like the kernel's waiting senders, a query sets this domain's pending
+ * space notification for that ring (dropped when there is room, raised to
+ * @space when there is not); the kernel asks again for its own senders
+ * after a query that found room, so a query never costs them their wake-up.
  */
 struct argo_query {
 	struct argo_addr addr;
