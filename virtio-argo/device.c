@@ -252,6 +252,12 @@ static void va_set_status(struct virtio_device *vdev, u8 status)
 	/* A reset goes through va_reset(). */
 	if (!status)
 		return;
+	/*
+	 * The virtio core's memory-access check runs just before it sets
+	 * FEATURES_OK, and may have replaced the parent's DMA ops (dma.c).
+	 */
+	if (status & VIRTIO_CONFIG_S_FEATURES_OK)
+		va_dma_reclaim(vdev->dev.parent);
 	va_write_status(dev, status);
 	/*
 	 * The driver starts again: the device's completions count again.
@@ -300,6 +306,35 @@ static void va_reset(struct virtio_device *vdev)
 	}
 }
 
+/*
+ * The features of the ring and of its negotiation (bits 24 to 40) are
+ * this transport's to offer, not the backend's: the guest plays the
+ * device side of every vring, which the backend never sees.  We offer
+ * what vq.c implements, whatever the backend says: VERSION_1 (required),
+ * INDIRECT_DESC and EVENT_IDX when the backend's device wants them (it
+ * offers them for devices whose drivers gain from them), and never, for
+ * example, IN_ORDER (USED_CHAIN records complete in any order) or
+ * RING_PACKED.  The device's own bits (0 to 23, 41 and up) pass as they
+ * are.
+ *
+ * ACCESS_PLATFORM we always add, and never pass on to the backend: it
+ * says that the device reaches the driver's memory only through the
+ * platform's DMA API, which is exactly how this transport works (dma.c).
+ * Kernels built with Xen's grant DMA (CONFIG_XEN_VIRTIO) refuse, in a PV
+ * domU, every device that lacks it.
+ */
+#define VA_RING_FEATURES	GENMASK_ULL(40, 24)
+#define VA_RING_OURS		(BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |	\
+				 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |	\
+				 BIT_ULL(VIRTIO_F_VERSION_1))
+#define VA_TRANSPORT_ONLY	BIT_ULL(VIRTIO_F_ACCESS_PLATFORM)
+
+static u64 va_ring_features(u64 offered)
+{
+	return (offered & ~(VA_RING_FEATURES & ~VA_RING_OURS)) |
+	       VA_TRANSPORT_ONLY;
+}
+
 static u64 va_get_features(struct virtio_device *vdev)
 {
 	return to_va_device(vdev)->dev_features;
@@ -312,6 +347,7 @@ static int va_finalize_features(struct virtio_device *vdev)
 		struct va_features f;
 		__le32 words[2];
 	} __packed req;
+	u64 features;
 	u32 len;
 
 	/* Only the ring features va_ring_features() let through remain. */
@@ -320,10 +356,11 @@ static int va_finalize_features(struct virtio_device *vdev)
 		dev_err(&vdev->dev, "backend device is not VIRTIO_F_VERSION_1\n");
 		return -EINVAL;
 	}
+	features = vdev->features & ~VA_TRANSPORT_ONLY;
 	req.f.index = 0;
 	req.f.count = cpu_to_le32(2);
-	req.words[0] = cpu_to_le32(lower_32_bits(vdev->features));
-	req.words[1] = cpu_to_le32(upper_32_bits(vdev->features));
+	req.words[0] = cpu_to_le32(lower_32_bits(features));
+	req.words[1] = cpu_to_le32(upper_32_bits(features));
 	return va_dev_request(dev, VA_SET_DRIVER_FEATURES, &req, sizeof(req),
 			      NULL, 0, &len);
 }
@@ -395,27 +432,6 @@ static void va_device_release(struct device *d)
 	kfree(dev->vqs);
 	kfree(dev->config);
 	kfree(dev);
-}
-
-/*
- * The features of the ring and of its negotiation (bits 24 to 40) are
- * this transport's to offer, not the backend's: the guest plays the
- * device side of every vring, which the backend never sees.  We offer
- * what vq.c implements, whatever the backend says: VERSION_1 (required),
- * INDIRECT_DESC and EVENT_IDX when the backend's device wants them (it
- * offers them for devices whose drivers gain from them), and never, for
- * example, IN_ORDER (USED_CHAIN records complete in any order) or
- * RING_PACKED.  The device's own bits (0 to 23, 41 and up) pass as they
- * are.
- */
-#define VA_RING_FEATURES	GENMASK_ULL(40, 24)
-#define VA_RING_OURS		(BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |	\
-				 BIT_ULL(VIRTIO_RING_F_EVENT_IDX) |	\
-				 BIT_ULL(VIRTIO_F_VERSION_1))
-
-static u64 va_ring_features(u64 offered)
-{
-	return offered & ~(VA_RING_FEATURES & ~VA_RING_OURS);
 }
 
 static int va_device_probe_info(struct va_device *dev)

@@ -274,6 +274,7 @@ bool va_vq_held_too_long(struct va_vq *vvq);
 
 /* dma.c */
 int va_dma_setup(struct device *dev);
+void va_dma_reclaim(struct device *dev);
 
 #define va_err(be, fmt, ...)						\
 	pr_err_ratelimited("virtio-argo: backend dom%u: " fmt "\n",	\

@@ -101,6 +101,12 @@ kernel_older() {
 		{ [ "$_kmaj" -eq "${1%%.*}" ] && [ "$_kmin" -lt "${1#*.}" ]; }
 }
 
+# kernel_has OPTION: was the running kernel built with CONFIG_OPTION (=y
+# or =m)?
+kernel_has() {
+	grep -Eq "^CONFIG_$1=(y|m)$" /rig/kconfig
+}
+
 # vsock_test_skip_why NAME: why this kernel skips vsock_test's case NAME
 # (/rig/vsock-test-skips); status 1 when it runs it.
 vsock_test_skip_why() {

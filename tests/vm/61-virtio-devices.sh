@@ -40,6 +40,19 @@ tap_ok $([ -b /dev/vda ] && [ -b /dev/vdb ]; echo $?) "/dev/vda and /dev/vdb exi
 f=$(cat /sys/bus/virtio/devices/virtio0/features)
 tap_is "$(echo "$f" | cut -c29-30)$(echo "$f" | cut -c33)" 111 \
 	"vda negotiated INDIRECT_DESC, EVENT_IDX and VERSION_1"
+# ACCESS_PLATFORM (bit 33) is the transport's own (the device reaches
+# memory only through virtio-argo's DMA ops): every device has it.
+for d in /sys/bus/virtio/devices/*; do
+	[ "$(cut -c34 "$d/features")" = 1 ] || no_ap="$no_ap $(basename "$d")"
+done
+tap_is "${no_ap:-none}" none "every device negotiated ACCESS_PLATFORM"
+# A PV domU of a kernel built with CONFIG_XEN_VIRTIO (the debug kernel)
+# hands every virtio device's parent to Xen's grant DMA ops ("Using dom0 as
+# backend"), and refuses devices without ACCESS_PLATFORM: the drivers
+# above bound and the disks below move data all the same.
+if kernel_has XEN_VIRTIO; then want=yes; else want=no; fi
+tap_dmesg_since | grep -q "virtio-argo.$be: Using dom0 as backend" && got=yes || got=no
+tap_is "$got" "$want" "Xen's grant DMA check ran on the devices: $want (CONFIG_XEN_VIRTIO)"
 tap_dmesg_since | grep -q "virtio-argo: backend dom$be: connected"
 tap_ok $? "dmesg: virtio-argo: backend dom$be: connected"
 tap_dmesg_since | grep 'virtio-argo' | sed 's/^/# /'
