@@ -102,15 +102,16 @@ int va_dma_setup(struct device *dev)
  * va_dma_reclaim() - put our DMA ops back on @dev if someone replaced them
  * @dev: the parent of a backend's virtio devices
  *
- * In a PV domU of a kernel built with CONFIG_XEN_VIRTIO, the virtio core's
- * memory-access check (run by virtio_features_ok(), after the transport's
- * finalize_features and just before it sets FEATURES_OK) hands the parent
- * device to Xen's grant DMA ops, which assume dom0 is a backend that maps
- * granted pages.  Nothing here is ever granted: the transport copies the
- * bytes itself.  Called as FEATURES_OK is set, before the driver can map
- * anything.  Xen replaces the ops once per parent device (later checks
- * find its data already made, and log that), so no device of this parent
- * has a mapping yet when it happens.
+ * In a PV domain of a kernel built with CONFIG_XEN_VIRTIO (6.1 spares
+ * dom0, later kernels do not), the virtio core's memory-access check, run
+ * by virtio_features_ok() after the transport's finalize_features and just
+ * before it sets FEATURES_OK, hands the parent device to Xen's grant DMA
+ * ops, which assume dom0 is a backend that maps granted pages.  Nothing
+ * here is ever granted: the transport copies the bytes itself.  Called as
+ * FEATURES_OK is set, before the driver can map anything.  Xen replaces
+ * the ops once per parent device (later checks find its data already
+ * made, and log that), so no device of this parent has a mapping yet
+ * when it happens.
  *
  * Context: process context (the driver's probe or restore).
  */
