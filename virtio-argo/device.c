@@ -321,7 +321,7 @@ static void va_reset(struct virtio_device *vdev)
  * says that the device reaches the driver's memory only through the
  * platform's DMA API, which is exactly how this transport works (dma.c).
  * Kernels built with Xen's grant DMA (CONFIG_XEN_VIRTIO) refuse, in a PV
- * domU, every device that lacks it.
+ * domain, every device that lacks it.
  */
 #define VA_RING_FEATURES	GENMASK_ULL(40, 24)
 #define VA_RING_OURS		(BIT_ULL(VIRTIO_RING_F_INDIRECT_DESC) |	\

@@ -97,8 +97,9 @@ tap_is "$(sed -n 's/^peer_rings //p' $S)" "1 max 1 idle_s 8" "debugfs counts it"
 argo listen -p 0 0x9210 >/dev/null 2>&1 &
 lpid=$!
 i=0
-until argo query 0 0x9210 2>/dev/null | grep -q 'ring exists' || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
-tap_is "$(argo query 0 0x9210 | cut -d, -f1)" "dom0:0x9210: ring exists" \
+until q=$(argo query 0 0x9210 2>/dev/null | cut -d, -f1)
+	[ "$q" = "dom0:0x9210: ring exists" ] || [ $i -ge 50 ]; do sleep 0.1; i=$((i + 1)); done
+tap_is "$q" "dom0:0x9210: ring exists" \
 	"after the loop, argo-char's BIND still gets its ring"
 kill $lpid 2>/dev/null
 wait $lpid 2>/dev/null
