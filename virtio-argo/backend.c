@@ -5,7 +5,9 @@
  * One Argo ring (partner: the backend's domain) receives everything the
  * backend sends; its rx callback checks every record before acting on it.
  * Control requests are synchronous, one in flight per backend.  A work
- * item discovers devices (GET_DEVICES), adds and removes them; a tick
+ * item connects (CONNECT: revision, record size and transport features,
+ * docs/virtio-argo-protocol.md 4.1), discovers devices (GET_DEVICES),
+ * adds and removes them; a tick
  * PINGs a backend that owes us answers and has gone quiet, and retries
  * discovery while the backend is unreachable.
  *
@@ -253,11 +255,16 @@ int va_request(struct va_backend *be, u16 dev_num, u8 type, u8 msg_id,
 	spin_unlock(&be->lock);
 	mutex_unlock(&be->req_mutex);
 	if (r == -ETIMEDOUT) {
-		char why[80];
+		char why[144];
 
-		snprintf(why, sizeof(why),
-			 "no answer to request 0x%02x (device %u) in %u ms",
-			 msg_id, dev_num, va_timeout_ms);
+		if (type == VA_TYPE_BUS && msg_id == VA_BUS_CONNECT)
+			snprintf(why, sizeof(why),
+				 "no answer to CONNECT in %u ms: the backend does not speak virtio-argo protocol 2 (an older argo-virtio-backend?)",
+				 va_timeout_ms);
+		else
+			snprintf(why, sizeof(why),
+				 "no answer to request 0x%02x (device %u) in %u ms",
+				 msg_id, dev_num, va_timeout_ms);
 		va_backend_fault(be, why);
 	}
 	*resp_len = rq.resp_len;
@@ -295,35 +302,75 @@ static int va_rx_response(struct va_backend *be, const struct va_hdr *h,
 	u16 token = le16_to_cpu(h->token);
 
 	lockdep_assert_held(&be->lock);
-	if ((h->type & VA_TYPE_BUS) && h->msg_id == VA_BUS_PING &&
-	    token == be->ping_token && !(h->type & VA_TYPE_ERROR)) {
+	if ((va_type(h) & VA_TYPE_BUS) && h->msg_id == VA_BUS_PING &&
+	    token && token == be->ping_token) {
 		be->ping_token = 0;
 		return 0;
 	}
 	if (!rq || rq->answered || rq->token != token ||
 	    rq->msg_id != h->msg_id ||
 	    rq->dev_num != le16_to_cpu(h->dev_num) ||
-	    (rq->type & VA_TYPE_BUS) != (h->type & VA_TYPE_BUS)) {
+	    rq->type != (va_type(h) & VA_TYPE_BUS)) {
 		*why = "response matches no outstanding request";
 		return -EPROTO;
 	}
-	if (h->type & VA_TYPE_ERROR) {
-		u32 err = le32_to_cpu(((const struct va_error *)payload)->error);
-
-		/* Only plain errnos; nothing that means "restart" in here. */
-		rq->error = err < 512 ? -(int)err : -EIO;
-	} else {
-		if (len > rq->resp_max) {
-			*why = "response larger than the request allows";
-			return -EPROTO;
-		}
-		if (len)
-			memcpy(rq->resp, payload, len);
-		rq->resp_len = len;
+	if (len > rq->resp_max) {
+		*why = "response larger than the request allows";
+		return -EPROTO;
 	}
+	if (len)
+		memcpy(rq->resp, payload, len);
+	rq->resp_len = len;
 	rq->answered = true;
 	complete(&rq->done);
 	return 0;
+}
+
+/*
+ * ERROR: the backend will not answer a request; it fails with the errno.
+ * An ERROR for no outstanding request breaks the rules like a stray
+ * response would.  be->lock held.
+ */
+static int va_rx_error(struct va_backend *be, const struct va_bus_error *e,
+		       const char **why)
+{
+	struct va_request *rq = be->req;
+	u32 err = le32_to_cpu(e->error);
+
+	lockdep_assert_held(&be->lock);
+	if (!rq || rq->answered || rq->token != le16_to_cpu(e->token) ||
+	    rq->msg_id != e->msg_id ||
+	    rq->dev_num != le16_to_cpu(e->dev_num) ||
+	    rq->type != (e->type & VA_TYPE_BUS)) {
+		*why = "ERROR matches no outstanding request";
+		return -EPROTO;
+	}
+	/* Only plain errnos; nothing that means "restart" in here. */
+	rq->error = err < 512 ? -(int)err : -EIO;
+	rq->answered = true;
+	complete(&rq->done);
+	return 0;
+}
+
+/*
+ * The backend PINGs us: echo its data.  From the rx callback, so the
+ * send must not wait for room; a PING we cannot answer now is a PING
+ * the backend's own timeout deals with.
+ */
+static void va_answer_ping(struct va_backend *be, const struct va_hdr *req,
+			   const struct va_ping *ping)
+{
+	struct va_hdr h = {
+		.type = VA_TYPE_RESPONSE | VA_TYPE_BUS, .msg_id = VA_BUS_PING,
+		.token = req->token,
+		.msg_size = cpu_to_le16(VA_HDR_SIZE + sizeof(*ping)),
+	};
+	struct kvec iov[2] = {
+		{ .iov_base = &h, .iov_len = sizeof(h) },
+		{ .iov_base = (void *)ping, .iov_len = sizeof(*ping) },
+	};
+
+	argo_sendv(be->ring, be->domid, VA_BACKEND_PORT, iov, 2, VA_MSG_TYPE);
 }
 
 /* An event.  be->lock held. */
@@ -333,9 +380,12 @@ static int va_rx_event(struct va_backend *be, const struct va_hdr *h,
 	struct va_device *dev;
 
 	lockdep_assert_held(&be->lock);
-	if (h->type & VA_TYPE_BUS) {
+	if (va_type(h) & VA_TYPE_BUS) {
 		const struct va_event_device *e = payload;
 		u16 num = le16_to_cpu(e->dev_num);
+
+		if (h->msg_id == VA_BUS_ERROR)
+			return va_rx_error(be, payload, why);
 
 		if (le16_to_cpu(e->state) == VA_DEVICE_READY) {
 			be->rescan = true;
@@ -358,7 +408,7 @@ static int va_rx_event(struct va_backend *be, const struct va_hdr *h,
 		*why = "EVENT_CONFIG for an unknown device";
 		return -EPROTO;
 	}
-	va_device_config_event(dev);
+	va_device_config_event(dev, payload);
 	return 0;
 }
 
@@ -410,13 +460,12 @@ static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
 	u32 plen = le16_to_cpu(h->msg_size) - VA_HDR_SIZE;
 	int r;
 
-	if (!(h->type & (VA_TYPE_RESPONSE | VA_TYPE_BUS)) &&
-	    h->msg_id == VA_USED_CHAIN) {
+	if (!va_type(h) && h->msg_id == VA_USED_CHAIN) {
 		struct va_used_chain u = { };
 
 		if (plen >= sizeof(u))
 			argo_ring_copy(ring, off + VA_HDR_SIZE, &u, sizeof(u));
-		r = va_check_from_device(h, &u, plen, why);
+		r = va_check_from_device(h, &u, plen, &be->link, why);
 		if (r)
 			return -EPROTO;
 		return va_rx_used(be, h, &u, ring, off + VA_CHAIN_HDR_SIZE, why);
@@ -429,16 +478,20 @@ static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
 		*why = "record beyond the end of the message";
 		return -EPROTO;
 	}
-	r = va_check_from_device(h, be->rxbuf, plen, why);
-	if (r == 1) {
+	r = va_check_from_device(h, be->rxbuf, plen, &be->link, why);
+	if (r == VA_IGNORE) {
 		va_err(be, "ignoring message id 0x%02x (type 0x%02x)",
 		       h->msg_id, h->type);
 		return 0;
 	}
 	if (r)
 		return r;
+	if (va_type(h) == VA_TYPE_BUS && h->msg_id == VA_BUS_PING) {
+		va_answer_ping(be, h, (const struct va_ping *)be->rxbuf);
+		return 0;
+	}
 	spin_lock(&be->lock);
-	if (h->type & VA_TYPE_RESPONSE)
+	if (va_type(h) & VA_TYPE_RESPONSE)
 		r = va_rx_response(be, h, be->rxbuf, plen, why);
 	else
 		r = va_rx_event(be, h, be->rxbuf, why);
@@ -457,7 +510,7 @@ static void va_rx_message(struct va_backend *be, struct argo_ring *ring,
 		struct va_hdr h = { };
 
 		argo_ring_copy(ring, off, &h, sizeof(h));
-		r = va_check_hdr(&h, len - off, &why);
+		r = va_check_hdr(&h, len - off, be->link.max_size, &why);
 		if (!r)
 			r = va_rx_record(be, ring, &h, off, &why);
 		off += le16_to_cpu(h.msg_size);
@@ -476,9 +529,13 @@ static void va_rx(struct argo_ring *ring, void *priv)
 	struct argo_msg_info info;
 
 	while (!argo_ring_peek(ring, &info)) {
-		if (info.src_domid != be->domid ||
-		    info.src_port != VA_BACKEND_PORT ||
-		    info.type != VA_MSG_TYPE) {
+		if (info.src_domid == be->domid &&
+		    info.src_port == VA_BACKEND_PORT &&
+		    info.type == VA_MSG_TYPE_V1) {
+			va_err(be, "the backend speaks virtio-argo protocol 1; this guest speaks protocol 2 only: upgrade the backend");
+		} else if (info.src_domid != be->domid ||
+			   info.src_port != VA_BACKEND_PORT ||
+			   info.type != VA_MSG_TYPE) {
 			va_err(be, "dropped a message from dom%u port 0x%x of type 0x%x",
 			       info.src_domid, info.src_port, info.type);
 		} else {
@@ -505,23 +562,123 @@ static unsigned int va_count_devices(struct va_backend *be)
 
 struct va_devices_answer {
 	struct va_get_devices_resp r;
-	struct va_device_entry e[VA_MAX_DEVICES];
+	u8 bitmap[VA_WINDOW_MAX / 8];
 } __packed;
+
+/*
+ * CONNECT (docs/virtio-argo-protocol.md 4.1): the first request after
+ * every (re)connection.  A backend that refuses, or does not answer
+ * (protocol 1 backends drop our message type), gets one log line and no
+ * device.  Return: 0 with be->link set, or a negative errno.
+ */
+static int va_connect(struct va_backend *be)
+{
+	struct va_connect req = {
+		.revision = cpu_to_le32(VA_REVISION),
+		.max_size = cpu_to_le32(VA_SIZE_MAX),
+		.features = cpu_to_le64(VA_F_KNOWN),
+	}, resp;
+	const char *why;
+	char msg[128];
+	u32 len;
+	int r;
+
+	/* Until the answer: nothing bigger than a record can be, no feature. */
+	be->link.max_size = VA_SIZE_MAX;
+	be->link.features = 0;
+	r = va_request(be, 0, VA_TYPE_BUS, VA_BUS_CONNECT, &req, sizeof(req),
+		       &resp, sizeof(resp), &len);
+	if (r) {
+		/* a timeout failed the backend, and said so (va_request()) */
+		if (r != -ENODEV && r != -ETIMEDOUT)
+			va_err(be, "CONNECT failed (%d)", r);
+		return r;
+	}
+	r = va_check_connect(&req, &resp, &be->link, &why);
+	if (r == -EPROTONOSUPPORT) {
+		snprintf(msg, sizeof(msg),
+			 "refuses our CONNECT (revision %u, records up to %u bytes): %s",
+			 VA_REVISION, VA_SIZE_MAX, why);
+		va_backend_fault(be, msg);
+		return r;
+	}
+	if (r) {
+		snprintf(msg, sizeof(msg), "protocol violation: %s", why);
+		va_backend_fault(be, msg);
+		return r;
+	}
+	return 0;
+}
+
+static void va_online(struct va_backend *be)
+{
+	spin_lock(&be->lock);
+	if (be->state != VA_BE_IDLE) {
+		spin_unlock(&be->lock);
+		return;
+	}
+	be->state = VA_BE_ONLINE;
+	be->retries = 0;
+	be->was_online = true;
+	spin_unlock(&be->lock);
+	va_info(be, "connected (records up to %u bytes, features 0x%llx)",
+		be->link.max_size, be->link.features);
+	argo_watch_ring(&be->gone);	/* armed already: no-op */
+}
+
+/* Add the devices of one GET_DEVICES window; false once the limit is hit. */
+static bool va_add_window(struct va_backend *be,
+			  const struct va_devices_answer *resp)
+{
+	u32 offset = le16_to_cpu(resp->r.offset);
+	u32 count = le16_to_cpu(resp->r.count);
+	unsigned int have;
+	u32 i;
+
+	/* Only this work adds devices: counted once a window. */
+	spin_lock(&be->lock);
+	have = va_count_devices(be);
+	spin_unlock(&be->lock);
+	for (i = 0; i < count; i++) {
+		u16 num = offset + i;
+		bool known;
+
+		if (!(resp->bitmap[i / 8] & BIT(i % 8)) || !num)
+			continue;	/* device 0 is never a device */
+		spin_lock(&be->lock);
+		known = va_find(be, num);
+		spin_unlock(&be->lock);
+		if (known)
+			continue;
+		/* The limit is per guest, over all windows. */
+		if (have >= VA_MAX_DEVICES) {
+			va_err(be, "offers more than %u devices: device %u and later not added",
+			       VA_MAX_DEVICES, num);
+			return false;
+		}
+		if (!IS_ERR(va_device_create(be, num)))
+			have++;
+	}
+	return true;
+}
 
 static void va_discover(struct va_backend *be)
 {
 	struct va_get_devices_req req;
 	struct va_devices_answer *resp;
-	u16 offset = 0, next;
-	u32 len, i, count, have;
+	const char *why;
+	u32 offset = 0, len;
+	char msg[96];
 	int r;
 
+	if (READ_ONCE(be->state) == VA_BE_IDLE && va_connect(be))
+		return;
 	resp = kmalloc(sizeof(*resp), GFP_KERNEL);
 	if (!resp)
 		return;
 	do {
 		req.offset = cpu_to_le16(offset);
-		req.max = cpu_to_le16(VA_MAX_DEVICES);
+		req.count = cpu_to_le16(VA_WINDOW_MAX);
 		r = va_request(be, 0, VA_TYPE_BUS, VA_BUS_GET_DEVICES, &req,
 			       sizeof(req), resp, sizeof(*resp), &len);
 		if (r) {
@@ -529,48 +686,16 @@ static void va_discover(struct va_backend *be)
 				va_err(be, "GET_DEVICES failed (%d)", r);
 			break;
 		}
-		spin_lock(&be->lock);
-		if (be->state == VA_BE_IDLE) {
-			be->state = VA_BE_ONLINE;
-			be->retries = 0;
-			be->was_online = true;
-			spin_unlock(&be->lock);
-			va_info(be, "connected");
-			argo_watch_ring(&be->gone);	/* armed already: no-op */
-		} else {
-			spin_unlock(&be->lock);
-		}
-		count = le16_to_cpu(resp->r.count);
-		/* Only this work adds devices: counted once a page. */
-		spin_lock(&be->lock);
-		have = va_count_devices(be);
-		spin_unlock(&be->lock);
-		for (i = 0; i < count; i++) {
-			u16 num = le16_to_cpu(resp->e[i].dev_num);
-			bool known;
-
-			spin_lock(&be->lock);
-			known = va_find(be, num);
-			spin_unlock(&be->lock);
-			if (!num || known)
-				continue;
-			/* The limit is per guest, over all pages, not per page. */
-			if (have >= VA_MAX_DEVICES) {
-				va_err(be, "offers more than %u devices: device %u and later not added",
-				       VA_MAX_DEVICES, num);
-				goto out;
-			}
-			if (!IS_ERR(va_device_create(be, num)))
-				have++;
-		}
-		next = le16_to_cpu(resp->r.next);
-		if (next && next <= offset) {
-			va_backend_fault(be, "protocol violation: GET_DEVICES goes backwards");
+		if (va_check_devices(&req, &resp->r, &why)) {
+			snprintf(msg, sizeof(msg), "protocol violation: %s", why);
+			va_backend_fault(be, msg);
 			break;
 		}
-		offset = next;
+		va_online(be);
+		if (!va_add_window(be, resp))
+			break;
+		offset = le16_to_cpu(resp->r.next_offset);
 	} while (offset);
-out:
 	kfree(resp);
 }
 
@@ -704,7 +829,7 @@ static void va_backend_tick(struct work_struct *work)
 		.type = VA_TYPE_BUS, .msg_id = VA_BUS_PING,
 		.msg_size = cpu_to_le16(VA_HDR_SIZE + sizeof(struct va_ping)),
 	};
-	struct va_ping ping = { .cookie = cpu_to_le64(get_jiffies_64()) };
+	struct va_ping ping = { .data = cpu_to_le32((u32)get_jiffies_64()) };
 	struct kvec iov[2] = {
 		{ .iov_base = &h, .iov_len = sizeof(h) },
 		{ .iov_base = &ping, .iov_len = sizeof(ping) },

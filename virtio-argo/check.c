@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * virtio-argo: validation of records from a backend (pure functions, see
- * include/argo/virtio_argo_check.h; also built into the host tests).
+ * The virtio-msg bus over Argo: framing and validation of records, both
+ * directions (pure functions, see include/argo/virtio_argo_check.h).
+ * docs/virtio-argo-protocol.md is the specification; each rule below
+ * names its section there.
  */
 #ifdef __KERNEL__
 #include <asm/byteorder.h>
@@ -15,14 +17,20 @@ static int reject(const char **why, const char *rule)
 }
 
 /**
- * va_check_hdr() - check a record header against its message
- * @h: the header (copied out of the ring)
+ * va_check_hdr() - check a record header against its message (spec 3)
+ * @h: the header (copied out of the message)
  * @avail: bytes from the start of this record to the end of its message
+ * @max_size: the largest record allowed (CONNECT; VA_SIZE_MAX before it)
  * @why: set to the broken rule
  *
- * Return: 0, or -EPROTO.
+ * Bits 2-7 of @h->type are not looked at: the draft reserves them, and a
+ * receiver ignores them.
+ *
+ * Return: 0, or -EPROTO: the rest of the message cannot be trusted, since
+ * where its next record starts is unknown.
  */
-int va_check_hdr(const struct va_hdr *h, u32 avail, const char **why)
+int va_check_hdr(const struct va_hdr *h, u32 avail, u32 max_size,
+		 const char **why)
 {
 	u32 size = le16_to_cpu(h->msg_size);
 
@@ -32,18 +40,23 @@ int va_check_hdr(const struct va_hdr *h, u32 avail, const char **why)
 		return reject(why, "msg_size smaller than the header");
 	if (size > avail)
 		return reject(why, "msg_size beyond the end of the message");
-	if (h->type & ~(VA_TYPE_RESPONSE | VA_TYPE_BUS | VA_TYPE_ERROR))
-		return reject(why, "unknown type bits");
-	if ((h->type & VA_TYPE_ERROR) && !(h->type & VA_TYPE_RESPONSE))
-		return reject(why, "error flag on a non-response");
+	if (size > max_size)
+		return reject(why, "record larger than the negotiated maximum");
 	return 0;
 }
 
 /* Exact payload size of a fixed-size response, or -1 if variable/unknown. */
 static int response_size(bool bus, u8 id)
 {
-	if (bus)
-		return id == VA_BUS_PING ? (int)sizeof(struct va_ping) : -1;
+	if (bus) {
+		switch (id) {
+		case VA_BUS_PING:
+			return sizeof(struct va_ping);
+		case VA_BUS_CONNECT:
+			return sizeof(struct va_connect);
+		}
+		return -1;
+	}
 	switch (id) {
 	case VA_GET_DEVICE_INFO:
 		return sizeof(struct va_device_info);
@@ -51,33 +64,39 @@ static int response_size(bool bus, u8 id)
 	case VA_SET_VQUEUE:
 	case VA_RESET_VQUEUE:
 		return 0;
-	case VA_SET_CONFIG:
-		return sizeof(struct va_generation);
 	case VA_GET_DEVICE_STATUS:
 	case VA_SET_DEVICE_STATUS:
 		return sizeof(struct va_status);
 	case VA_GET_VQUEUE:
-		return sizeof(struct va_get_vqueue_resp);
+		return sizeof(struct va_vqueue);
+	case VA_GET_SHM:
+		return sizeof(struct va_shm_resp);
 	}
 	return -1;
+}
+
+/* GET_CONFIG and SET_CONFIG responses: header, then exactly @size bytes. */
+static int check_config(const u8 *p, u32 len, const char **why)
+{
+	const struct va_config *c = (const void *)p;
+	u32 size;
+
+	if (len < sizeof(*c))
+		return reject(why, "config response truncated");
+	size = le32_to_cpu(c->size);
+	if (size > VA_CONFIG_CHUNK)
+		return reject(why, "config response too large");
+	if (len != sizeof(*c) + size)
+		return reject(why, "config response size does not match");
+	return 0;
 }
 
 static int check_response(const struct va_hdr *h, const u8 *p, u32 len,
 			  const char **why)
 {
-	bool bus = h->type & VA_TYPE_BUS;
+	bool bus = va_type(h) & VA_TYPE_BUS;
 	int fixed = response_size(bus, h->msg_id);
 
-	if (h->type & VA_TYPE_ERROR) {
-		u32 err;
-
-		if (len != sizeof(struct va_error))
-			return reject(why, "error response of the wrong size");
-		err = le32_to_cpu(((const struct va_error *)p)->error);
-		if (err == 0 || err > 4095)
-			return reject(why, "error response with no errno");
-		return 0;
-	}
 	if (fixed >= 0) {
 		if (len != (u32)fixed)
 			return reject(why, "response of the wrong size");
@@ -85,16 +104,12 @@ static int check_response(const struct va_hdr *h, const u8 *p, u32 len,
 	}
 	if (bus && h->msg_id == VA_BUS_GET_DEVICES) {
 		const struct va_get_devices_resp *r = (const void *)p;
-		u32 count;
 
 		if (len < sizeof(*r))
 			return reject(why, "GET_DEVICES response truncated");
-		count = le16_to_cpu(r->count);
-		if (count > VA_MAX_DEVICES)
-			return reject(why, "GET_DEVICES lists too many devices");
-		if (len != sizeof(*r) + count * sizeof(struct va_device_entry))
-			return reject(why, "GET_DEVICES size does not match count");
-		return 0;
+		if (len != sizeof(*r) + le16_to_cpu(r->count) / 8)
+			return reject(why, "GET_DEVICES bitmap does not match count");
+		return 0;	/* the window: va_check_devices() */
 	}
 	if (!bus && h->msg_id == VA_GET_DEVICE_FEATURES) {
 		const struct va_features *f = (const void *)p;
@@ -103,78 +118,123 @@ static int check_response(const struct va_hdr *h, const u8 *p, u32 len,
 		if (len < sizeof(*f))
 			return reject(why, "features response truncated");
 		count = le32_to_cpu(f->count);
-		if (count > 4)
+		if (count > VA_FEATURE_BLOCKS_MAX)
 			return reject(why, "features response too long");
 		if (len != sizeof(*f) + count * 4)
 			return reject(why, "features size does not match count");
 		return 0;
 	}
-	if (!bus && h->msg_id == VA_GET_CONFIG) {
-		const struct va_config *c = (const void *)p;
-		u32 size;
-
-		if (len < sizeof(*c))
-			return reject(why, "GET_CONFIG response truncated");
-		size = le32_to_cpu(c->size);
-		if (size > VA_CONFIG_CHUNK)
-			return reject(why, "GET_CONFIG response too large");
-		if (len != sizeof(*c) + size)
-			return reject(why, "GET_CONFIG size does not match");
-		return 0;
-	}
+	if (!bus && (h->msg_id == VA_GET_CONFIG || h->msg_id == VA_SET_CONFIG))
+		return check_config(p, len, why);
 	return reject(why, "response to a request never made");
 }
 
-/**
- * va_check_from_device() - check the payload of one record from a backend
- * @h: its header, already passed by va_check_hdr()
- * @payload: the payload bytes (for USED_CHAIN only its 20-byte header)
- * @len: the payload length the header gives (msg_size - 8)
- * @why: set to the broken rule
- *
- * Return: 0 to act on the record, 1 to ignore it, -EPROTO.
- */
-int va_check_from_device(const struct va_hdr *h, const void *payload,
-			 u32 len, const char **why)
+/* A bus message (not a response) from the device (spec 4). */
+static int check_bus_from_device(const struct va_hdr *h, const u8 *p,
+				 u32 len, const char **why)
 {
-	const u8 *p = payload;
-
-	if (h->type & VA_TYPE_RESPONSE)
-		return check_response(h, p, len, why);
-	if (h->type & VA_TYPE_BUS) {
-		if (h->msg_id != VA_BUS_EVENT_DEVICE)
-			return 1;
+	switch (h->msg_id) {
+	case VA_BUS_EVENT_DEVICE:
 		if (len != sizeof(struct va_event_device))
 			return reject(why, "EVENT_DEVICE of the wrong size");
-		if (le16_to_cpu(h->dev_num) != 0)
-			return reject(why, "bus message with a device number");
 		switch (le16_to_cpu(((const struct va_event_device *)p)->state)) {
 		case VA_DEVICE_READY:
 		case VA_DEVICE_REMOVED:
 			return 0;
 		}
-		return reject(why, "EVENT_DEVICE with an unknown state");
-	}
-	switch (h->msg_id) {
-	case VA_EVENT_CONFIG:
-		if (len != sizeof(struct va_generation))
-			return reject(why, "EVENT_CONFIG of the wrong size");
+		return VA_IGNORE;	/* reserved or bus-defined state */
+	case VA_BUS_ERROR: {
+		const struct va_bus_error *e = (const void *)p;
+		u32 err;
+
+		if (len != sizeof(*e))
+			return reject(why, "ERROR of the wrong size");
+		err = le32_to_cpu(e->error);
+		if (err == 0 || err > 4095)
+			return reject(why, "ERROR with no errno");
 		return 0;
+	}
+	case VA_BUS_PING:
+		if (len != sizeof(struct va_ping))
+			return reject(why, "PING of the wrong size");
+		return 0;
+	}
+	return VA_IGNORE;
+}
+
+/*
+ * Checks of a chain record's fixed part common to both directions
+ * (AVAIL_CHAIN and USED_CHAIN have the same 20-byte layout).  rsvd is
+ * not looked at: reserved fields are sent as 0 and ignored on receipt.
+ */
+static int check_chain(u32 len, u32 data_len, const char **why)
+{
+	if (len < sizeof(struct va_used_chain))
+		return reject(why, "chain record truncated");
+	if (data_len > VA_FRAG_MAX)
+		return reject(why, "chain fragment too large");
+	return 0;
+}
+
+/**
+ * va_check_from_device() - check the payload of one record from a device
+ * @h: its header, already passed by va_check_hdr()
+ * @payload: the payload bytes (for USED_CHAIN only its 20-byte header)
+ * @len: the payload length the header gives (msg_size - 8)
+ * @lk: what CONNECT settled (before it: max_size VA_SIZE_MAX, no features)
+ * @why: set to the broken rule
+ *
+ * The response's match with its request, a GET_DEVICES window and a
+ * USED_CHAIN fragment's place in its chain are checked by the caller,
+ * which knows the request and the chain (va_check_devices(),
+ * va_check_connect(), va_check_used()).
+ *
+ * Return: 0 to act on the record, VA_IGNORE, or -EPROTO.
+ */
+int va_check_from_device(const struct va_hdr *h, const void *payload,
+			 u32 len, const struct va_link *lk, const char **why)
+{
+	const u8 *p = payload;
+	u8 type = va_type(h);
+
+	if (type & VA_TYPE_RESPONSE)
+		return check_response(h, p, len, why);
+	if ((type & VA_TYPE_BUS) && le16_to_cpu(h->dev_num))
+		return reject(why, "bus message with a device number");
+	if (type & VA_TYPE_BUS)
+		return check_bus_from_device(h, p, len, why);
+	switch (h->msg_id) {
+	case VA_EVENT_CONFIG: {
+		const struct va_event_config *e = payload;
+		u32 size, offset;
+
+		if (len < sizeof(*e))
+			return reject(why, "EVENT_CONFIG truncated");
+		size = le32_to_cpu(e->size);
+		offset = le32_to_cpu(e->offset);
+		if (len != sizeof(*e) + size)
+			return reject(why, "EVENT_CONFIG size does not match");
+		if (size > VA_CONFIG_CHUNK)
+			return reject(why, "EVENT_CONFIG carries more than one config chunk");
+		if (offset > VA_CONFIG_MAX || size > VA_CONFIG_MAX - offset)
+			return reject(why, "EVENT_CONFIG data outside any config space");
+		return 0;
+	}
 	case VA_USED_CHAIN: {
 		const struct va_used_chain *u = payload;
-		u32 written;
 		u16 flags;
+		int r = check_chain(len, len - sizeof(*u), why);
 
-		if (len < sizeof(*u))
-			return reject(why, "USED_CHAIN truncated");
-		written = le32_to_cpu(u->written);
-		if (written != len - sizeof(*u))
+		if (r)
+			return r;
+		if (le32_to_cpu(u->written) != len - sizeof(*u))
 			return reject(why, "USED_CHAIN written differs from its size");
-		if (written > VA_FRAG_MAX)
-			return reject(why, "USED_CHAIN fragment too large");
 		flags = le16_to_cpu(u->flags);
 		if (flags & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST | VA_CHAIN_HOLD))
 			return reject(why, "USED_CHAIN with unknown flags");
+		if ((flags & VA_CHAIN_HOLD) &&
+		    !(lk->features & (1ULL << VA_F_HOLD)))
+			return reject(why, "USED_CHAIN with HOLD, which was not negotiated");
 		if ((flags & (VA_CHAIN_HOLD | VA_CHAIN_LAST)) == VA_CHAIN_HOLD)
 			return reject(why, "USED_CHAIN with HOLD but not LAST");
 		return 0;
@@ -182,9 +242,118 @@ int va_check_from_device(const struct va_hdr *h, const void *payload,
 	case VA_AVAIL_CHAIN:
 		return reject(why, "AVAIL_CHAIN sent to the driver");
 	}
-	if (h->msg_id < VA_EVENT_CONFIG)
-		return reject(why, "request sent to the driver");
-	return 1;
+	return VA_IGNORE;	/* transport requests go to devices, not drivers */
+}
+
+/* Exact payload size of a fixed-size request a device gets, or -1. */
+static int request_size(bool bus, u8 id)
+{
+	if (bus) {
+		switch (id) {
+		case VA_BUS_CONNECT:
+			return sizeof(struct va_connect);
+		case VA_BUS_GET_DEVICES:
+			return sizeof(struct va_get_devices_req);
+		case VA_BUS_PING:
+			return sizeof(struct va_ping);
+		}
+		return -1;
+	}
+	switch (id) {
+	case VA_GET_DEVICE_INFO:
+	case VA_GET_DEVICE_STATUS:
+		return 0;
+	case VA_GET_DEVICE_FEATURES:
+		return sizeof(struct va_features);
+	case VA_GET_CONFIG:
+		return sizeof(struct va_get_config_req);
+	case VA_SET_DEVICE_STATUS:
+		return sizeof(struct va_status);
+	case VA_GET_VQUEUE:
+	case VA_RESET_VQUEUE:
+		return sizeof(struct va_vq_index);
+	case VA_SET_VQUEUE:
+		return sizeof(struct va_vqueue);
+	case VA_GET_SHM:
+		return sizeof(struct va_shm_req);
+	case VA_EVENT_AVAIL:
+		return 8;
+	}
+	return -1;
+}
+
+/**
+ * va_check_from_driver() - check the payload of one record from a driver
+ * @h: its header, already passed by va_check_hdr()
+ * @payload: the payload bytes (for AVAIL_CHAIN at least its 20-byte header)
+ * @len: the payload length the header gives (msg_size - 8)
+ * @why: set to the broken rule
+ *
+ * The device side's mirror of va_check_from_device(): sizes and layouts
+ * only.  Whether a request can be carried out (a queue that exists, a
+ * config range inside the space, a current generation) is the device's
+ * to decide and answer.  A malformed request is discarded unanswered
+ * (draft: no traffic in reply to a malformed message); a malformed
+ * AVAIL_CHAIN breaks the device it names.
+ *
+ * Return: 0 to act on the record, VA_IGNORE, or -EPROTO.
+ */
+int va_check_from_driver(const struct va_hdr *h, const void *payload,
+			 u32 len, const char **why)
+{
+	u8 type = va_type(h);
+	bool bus = type & VA_TYPE_BUS;
+	int fixed;
+
+	if (type & VA_TYPE_RESPONSE)
+		/* we send no request but PING, and PING's answer is all it is */
+		return bus && h->msg_id == VA_BUS_PING &&
+		       len == sizeof(struct va_ping) ? 0 : VA_IGNORE;
+	if (bus && le16_to_cpu(h->dev_num))
+		return reject(why, "bus message with a device number");
+	if (!bus && h->msg_id == VA_AVAIL_CHAIN) {
+		const struct va_avail_chain *a = payload;
+		u16 flags;
+		int r = check_chain(len, len - sizeof(*a), why);
+
+		if (r)
+			return r;
+		flags = le16_to_cpu(a->flags);
+		if (flags & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST))
+			return reject(why, "AVAIL_CHAIN with unknown flags");
+		return 0;
+	}
+	if (!bus && h->msg_id == VA_USED_CHAIN)
+		return reject(why, "USED_CHAIN sent to the device");
+	if (!bus && (h->msg_id == VA_SET_DRIVER_FEATURES ||
+		     h->msg_id == VA_SET_CONFIG)) {
+		/* both: two le32 then count blocks / size bytes */
+		const struct va_features *f = payload;
+		u32 n, unit = h->msg_id == VA_SET_CONFIG ? 1 : 4;
+		u32 head = h->msg_id == VA_SET_CONFIG ?
+			   sizeof(struct va_config) : sizeof(*f);
+
+		if (len < head)
+			return reject(why, "request truncated");
+		n = h->msg_id == VA_SET_CONFIG ?
+		    le32_to_cpu(((const struct va_config *)payload)->size) :
+		    le32_to_cpu(f->count);
+		if (n > (len - head) / unit || len != head + n * unit)
+			return reject(why, "request size does not match its count");
+		return 0;
+	}
+	fixed = request_size(bus, h->msg_id);
+	if (fixed < 0)
+		return VA_IGNORE;
+	if (len != (u32)fixed)
+		return reject(why, "request of the wrong size");
+	if (bus && h->msg_id == VA_BUS_GET_DEVICES) {
+		const struct va_get_devices_req *g = payload;
+
+		if (le16_to_cpu(g->offset) % 8 || le16_to_cpu(g->count) % 8)
+			return reject(why, "GET_DEVICES window not a multiple of 8");
+	}
+	return 0;
 }
 
 /**
@@ -217,6 +386,90 @@ int va_check_used(const struct va_used_chain *u, u32 data_len,
 		return reject(why, "LAST fragment before the total arrived");
 	if (!(flags & VA_CHAIN_LAST) && offset + data_len == total)
 		return reject(why, "fragments complete without LAST");
+	return 0;
+}
+
+/**
+ * va_check_devices() - check a GET_DEVICES answer against its request
+ * @req: what the driver asked
+ * @resp: the answer's fixed part (its size checked by va_check_from_device())
+ * @why: set to the broken rule
+ *
+ * Return: 0, or -EPROTO.
+ */
+int va_check_devices(const struct va_get_devices_req *req,
+		     const struct va_get_devices_resp *resp, const char **why)
+{
+	u32 offset = le16_to_cpu(resp->offset);
+	u32 count = le16_to_cpu(resp->count);
+	u32 next = le16_to_cpu(resp->next_offset);
+
+	if (offset != le16_to_cpu(req->offset))
+		return reject(why, "GET_DEVICES answers another window");
+	if (count % 8 || count > le16_to_cpu(req->count))
+		return reject(why, "GET_DEVICES window larger than asked or unaligned");
+	if (next && (next % 8 || next < offset + count))
+		return reject(why, "GET_DEVICES next_offset goes backwards or is unaligned");
+	if (next && !count)
+		return reject(why, "GET_DEVICES returns an empty window and goes on");
+	return 0;
+}
+
+/**
+ * va_connect_choose() - the device's answer to a CONNECT (spec 4.1)
+ * @req: the driver's request (its size already checked)
+ * @max_size: the largest record this device sends and accepts
+ * @features: the VA_F_* bits this device implements
+ * @resp: the answer to send
+ *
+ * Return: 0, or -EPROTONOSUPPORT when no revision or size is common
+ * (@resp then says revision 0, and the device serves this driver nothing).
+ */
+int va_connect_choose(const struct va_connect *req, u32 max_size,
+		      u64 features, struct va_connect *resp)
+{
+	u32 rev = le32_to_cpu(req->revision);
+	u32 size = le32_to_cpu(req->max_size);
+
+	if (size > max_size)
+		size = max_size;
+	resp->revision = cpu_to_le32(rev >= VA_REVISION && size >= VA_SIZE_MIN ?
+				     VA_REVISION : 0);
+	resp->max_size = cpu_to_le32(size);
+	resp->features = cpu_to_le64(le64_to_cpu(req->features) & features);
+	return resp->revision ? 0 : -EPROTONOSUPPORT;
+}
+
+/**
+ * va_check_connect() - check a device's CONNECT answer; settle the link
+ * @req: what the driver offered
+ * @resp: the device's answer
+ * @lk: set to what both use
+ * @why: set to the broken rule
+ *
+ * Return: 0; -EPROTONOSUPPORT when the device speaks no common revision
+ * (a refusal, not a fault); -EPROTO when the answer breaks the rules.
+ */
+int va_check_connect(const struct va_connect *req,
+		     const struct va_connect *resp, struct va_link *lk,
+		     const char **why)
+{
+	u32 rev = le32_to_cpu(resp->revision);
+	u32 size = le32_to_cpu(resp->max_size);
+	u64 f = le64_to_cpu(resp->features);
+
+	if (!rev) {
+		*why = "the device speaks no revision we do";
+		return -EPROTONOSUPPORT;
+	}
+	if (rev > le32_to_cpu(req->revision))
+		return reject(why, "CONNECT answers a revision we did not offer");
+	if (size < VA_SIZE_MIN || size > le32_to_cpu(req->max_size))
+		return reject(why, "CONNECT answers a size outside what we offered");
+	if (f & ~le64_to_cpu(req->features))
+		return reject(why, "CONNECT answers features we did not offer");
+	lk->max_size = size;
+	lk->features = f;
 	return 0;
 }
 

@@ -129,6 +129,7 @@ static void va_config_work(struct work_struct *work)
 /**
  * va_device_config_event() - the backend says the config space changed
  * @dev: the device
+ * @e: the EVENT_CONFIG (checked by va_check_from_device())
  *
  * An event before the device is registered or once its removal began is
  * dropped: the removal cancels the work after clearing @registered under
@@ -139,11 +140,22 @@ static void va_config_work(struct work_struct *work)
  * in a work item because it needs answers that the rx callback itself
  * delivers.
  */
-void va_device_config_event(struct va_device *dev)
+void va_device_config_event(struct va_device *dev,
+			    const struct va_event_config *e)
 {
 	lockdep_assert_held(&dev->be->lock);
-	if (dev->registered)
-		schedule_work(&dev->config_work);
+	if (!dev->registered)
+		return;
+	/*
+	 * Of the status it carries, only DEVICE_NEEDS_RESET is the device's
+	 * to set; the other bits are the driver's.  The data it may carry
+	 * is not applied: the refresh reads the whole space at one
+	 * generation, which a partial update could not give.
+	 */
+	if (le32_to_cpu(e->status) & VIRTIO_CONFIG_S_NEEDS_RESET)
+		WRITE_ONCE(dev->status,
+			   READ_ONCE(dev->status) | VIRTIO_CONFIG_S_NEEDS_RESET);
+	schedule_work(&dev->config_work);
 }
 
 static void va_get(struct virtio_device *vdev, unsigned int offset,
@@ -164,17 +176,71 @@ static void va_get(struct virtio_device *vdev, unsigned int offset,
 	spin_unlock_irqrestore(&dev->cfg_lock, flags);
 }
 
+/*
+ * One SET_CONFIG of @n bytes at @offset.  A device refuses a write made
+ * with a generation that is no longer current (it answers size 0): then
+ * the space is read again, for its generation, and the write tried once
+ * more.  Return: 0, -EAGAIN (refused twice) or another negative errno.
+ */
+static int va_set_chunk(struct va_device *dev, u32 offset, const u8 *buf,
+			u32 n)
+{
+	struct {
+		struct va_config c;
+		u8 data[VA_CONFIG_CHUNK];
+	} __packed req, resp;
+	unsigned long flags;
+	u8 *scratch;
+	int tries, r;
+	u32 rlen, gen;
+
+	for (tries = 0; tries < 2; tries++) {
+		spin_lock_irqsave(&dev->cfg_lock, flags);
+		req.c.generation = cpu_to_le32(dev->generation);
+		spin_unlock_irqrestore(&dev->cfg_lock, flags);
+		req.c.offset = cpu_to_le32(offset);
+		req.c.size = cpu_to_le32(n);
+		memcpy(req.data, buf, n);
+		r = va_dev_request(dev, VA_SET_CONFIG, &req, sizeof(req.c) + n,
+				   &resp, sizeof(resp), &rlen);
+		if (r)
+			return r;
+		if (le32_to_cpu(resp.c.size) == n &&
+		    le32_to_cpu(resp.c.offset) == offset) {
+			spin_lock_irqsave(&dev->cfg_lock, flags);
+			dev->generation = le32_to_cpu(resp.c.generation);
+			spin_unlock_irqrestore(&dev->cfg_lock, flags);
+			return 0;
+		}
+		if (resp.c.size) {
+			va_device_fail(dev, "SET_CONFIG answered another range");
+			return -EPROTO;
+		}
+		/*
+		 * Refused: learn the current generation.  Only the generation:
+		 * the device's EVENT_CONFIG for the change that moved it
+		 * refreshes the space and tells the driver.
+		 */
+		scratch = kmalloc(dev->config_size, GFP_KERNEL);
+		if (!scratch)
+			return -ENOMEM;
+		r = va_config_fetch(dev, scratch, &gen);
+		kfree(scratch);
+		if (r)
+			return r;
+		spin_lock_irqsave(&dev->cfg_lock, flags);
+		dev->generation = gen;
+		spin_unlock_irqrestore(&dev->cfg_lock, flags);
+	}
+	return -EAGAIN;
+}
+
 static void va_set(struct virtio_device *vdev, unsigned int offset,
 		   const void *buf, unsigned int len)
 {
 	struct va_device *dev = to_va_device(vdev);
-	struct {
-		struct va_config c;
-		u8 data[VA_CONFIG_CHUNK];
-	} __packed req;
-	struct va_generation resp;
 	unsigned long flags;
-	u32 rlen, done, n;
+	u32 done, n;
 
 	if (offset > dev->config_size || len > dev->config_size - offset) {
 		dev_warn_ratelimited(&vdev->dev,
@@ -188,22 +254,13 @@ static void va_set(struct virtio_device *vdev, unsigned int offset,
 	/* SET_CONFIG carries at most VA_CONFIG_CHUNK bytes: one per chunk. */
 	for (done = 0; done < len; done += n) {
 		n = min_t(u32, len - done, VA_CONFIG_CHUNK);
-		spin_lock_irqsave(&dev->cfg_lock, flags);
-		req.c.generation = cpu_to_le32(dev->generation);
-		spin_unlock_irqrestore(&dev->cfg_lock, flags);
-		req.c.offset = cpu_to_le32(offset + done);
-		req.c.size = cpu_to_le32(n);
-		memcpy(req.data, (const u8 *)buf + done, n);
-		if (va_dev_request(dev, VA_SET_CONFIG, &req, sizeof(req.c) + n,
-				   &resp, sizeof(resp), &rlen)) {
+		if (va_set_chunk(dev, offset + done, (const u8 *)buf + done,
+				 n)) {
 			dev_warn_ratelimited(&vdev->dev,
 					     "config write %u+%u: the backend did not take it\n",
 					     offset + done, n);
 			return;
 		}
-		spin_lock_irqsave(&dev->cfg_lock, flags);
-		dev->generation = le32_to_cpu(resp.generation);
-		spin_unlock_irqrestore(&dev->cfg_lock, flags);
 	}
 }
 
@@ -453,7 +510,10 @@ static int va_device_probe_info(struct va_device *dev)
 	dev->vendor_id = le32_to_cpu(info.vendor_id);
 	dev->config_size = le32_to_cpu(info.config_size);
 	dev->max_vqs = le32_to_cpu(info.max_virtqueues);
-	if (!dev->device_id || dev->config_size > VA_CONFIG_MAX ||
+	if (!dev->device_id)
+		return -ENODEV;	/* gone since GET_DEVICES: not an error */
+	if (dev->config_size > VA_CONFIG_MAX ||
+	    le32_to_cpu(info.num_feature_bits) % 32 ||
 	    !dev->max_vqs || dev->max_vqs > VA_MAX_VQS) {
 		va_err(dev->be, "device %u: device info out of range",
 		       dev->dev_num);

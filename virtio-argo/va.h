@@ -44,21 +44,21 @@ struct vring_used;
 
 /* The wire's sizes (docs/virtio-argo-protocol.md): what the records are. */
 static_assert(sizeof(struct va_hdr) == 8);
-static_assert(sizeof(struct va_error) == 4);
+static_assert(sizeof(struct va_connect) == 16);
+static_assert(sizeof(struct va_bus_error) == 12);
 static_assert(sizeof(struct va_get_devices_req) == 4);
-static_assert(sizeof(struct va_get_devices_resp) == 4);
-static_assert(sizeof(struct va_device_entry) == 10);
-static_assert(sizeof(struct va_ping) == 8);
+static_assert(sizeof(struct va_get_devices_resp) == 6);
+static_assert(sizeof(struct va_ping) == 4);
 static_assert(sizeof(struct va_event_device) == 4);
 static_assert(sizeof(struct va_device_info) == 24);
 static_assert(sizeof(struct va_features) == 8);
 static_assert(sizeof(struct va_get_config_req) == 8);
 static_assert(sizeof(struct va_config) == 12);
-static_assert(sizeof(struct va_generation) == 4);
+static_assert(sizeof(struct va_event_config) == 16);
 static_assert(sizeof(struct va_status) == 4);
 static_assert(sizeof(struct va_vq_index) == 4);
-static_assert(sizeof(struct va_get_vqueue_resp) == 8);
-static_assert(sizeof(struct va_set_vqueue) == 32);
+static_assert(sizeof(struct va_vqueue) == 40);
+static_assert(sizeof(struct va_shm_resp) == 12);
 static_assert(sizeof(struct va_avail_chain) == 20);
 static_assert(sizeof(struct va_used_chain) == 20);
 
@@ -69,7 +69,7 @@ extern unsigned int va_max_vq_size;
 
 enum va_be_state {
 	VA_BE_IDLE,		/* not discovered yet, or waiting to retry */
-	VA_BE_ONLINE,		/* answered GET_DEVICES */
+	VA_BE_ONLINE,		/* answered CONNECT and GET_DEVICES */
 	VA_BE_FAILED,		/* gone or misbehaved: devices being removed */
 	VA_BE_DENIED,		/* policy refused our very first message: given up */
 };
@@ -106,6 +106,8 @@ struct va_request {
  * @rxbuf: one control record, copied out of the ring for validation
  * @retired: the device numbers of devices we removed (one bit per u16
  *	number), whose late records are ignored; under @lock
+ * @link: what CONNECT settled (record size, transport features); set by
+ *	discovery before any device exists, reset when the backend fails
  */
 struct va_backend {
 	u16 domid;
@@ -135,6 +137,7 @@ struct va_backend {
 	atomic_t outstanding;
 	u8 *rxbuf;
 	unsigned long *retired;
+	struct va_link link;
 	struct list_head node;
 };
 
@@ -259,7 +262,8 @@ void va_backend_destroy(struct va_backend *be);
 struct va_device *va_device_create(struct va_backend *be, u16 dev_num);
 void va_device_remove(struct va_device *dev);
 void va_device_fail(struct va_device *dev, const char *why);
-void va_device_config_event(struct va_device *dev);
+void va_device_config_event(struct va_device *dev,
+			    const struct va_event_config *e);
 int va_device_errno(struct va_device *dev);
 
 /* vq.c */

@@ -365,7 +365,8 @@ static int va_emit_chain(struct va_vq *vvq, u16 head)
 	va_walk_init(&w, vvq, head);
 	seg.len = 0;
 	do {
-		u32 frag = min_t(u64, out_len - offset, VA_FRAG_MAX);
+		u32 frag = min_t(u64, out_len - offset,
+				 va_frag_max(&dev->be->link));
 		struct va_hdr *h;
 		struct va_avail_chain *a;
 
@@ -669,8 +670,7 @@ struct va_vq *va_vq_create(struct va_device *dev, unsigned int index,
 			   vq_callback_t *cb, const char *name, bool ctx)
 {
 	struct va_vq_index qi = { .index = cpu_to_le32(index) };
-	struct va_get_vqueue_resp resp;
-	struct va_set_vqueue set;
+	struct va_vqueue resp, set;
 	struct va_vq *vvq;
 	struct virtqueue *vq;
 	unsigned long flags;

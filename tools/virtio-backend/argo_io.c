@@ -223,8 +223,22 @@ static void aio_forget(struct backend *be, struct guest *g)
 		argo_unwatch(ep->fd, ARGO_NOTICE_GONE, g->domid, g->port);
 }
 
+/* One message to a peer that is no guest of ours; lost if it does not fit. */
+static void aio_send_once(struct backend *be, void *tctx, uint16_t domid,
+			  uint32_t port, uint32_t type, const void *buf,
+			  size_t len)
+{
+	struct endpoint *ep = tctx;
+
+	(void)be;
+	if (argo_sendto(ep->fd, buf, len, type, domid, port) < 0)
+		vb_debug("guest %u: send of type %#x failed: %s", domid, type,
+			 strerror(errno));
+}
+
 static const struct transport_ops aio_ops = {
 	.send = aio_send,
+	.send_once = aio_send_once,
 	.forget = aio_forget,
 };
 

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <sys/types.h>
 
-#include <argo/virtio_argo_proto.h>
+#include <argo/virtio_argo_check.h>
 
 #include "list.h"
 
@@ -36,7 +36,6 @@
 #define VB_QUEUE_SIZE		256U
 /* Feature words a device has (bits 0-63) and most a request may name. */
 #define VB_FEATURE_WORDS	2U
-#define VB_FEATURE_COUNT_MAX	16U
 /* Largest out_len or in_len of one chain. */
 #define VB_CHAIN_MAX		(16U << 20)
 /* Chain bytes one guest may have us hold (being reassembled or waiting). */
@@ -143,7 +142,8 @@ void outq_clear(struct outq *q);
 
 /* One record, header decoded; @payload points into the message. */
 struct va_rec {
-	uint8_t type;
+	struct va_hdr hdr;		/* as received, for the shared checks */
+	uint8_t type;			/* bits 0-1 only */
 	uint8_t msg_id;
 	uint16_t dev_num;
 	uint16_t token;
@@ -151,8 +151,8 @@ struct va_rec {
 	uint32_t len;
 };
 
-int rec_next(const uint8_t *msg, size_t len, size_t *off, struct va_rec *r,
-	     const char **why);
+int rec_next(const uint8_t *msg, size_t len, size_t *off, uint32_t max_size,
+	     struct va_rec *r, const char **why);
 void *rec_append(struct guest *g, uint8_t type, uint8_t msg_id,
 		 uint16_t dev_num, uint16_t token, uint32_t payload_len);
 void reply(struct guest *g, const struct va_rec *req, const void *payload,
@@ -193,6 +193,8 @@ struct guest {
 	struct list_node deferred;
 	size_t held;
 	bool watched;
+	bool connected;			/* it sent CONNECT and we agreed */
+	struct va_link bus;		/* what CONNECT settled */
 	struct ratelimit rl;
 };
 
@@ -221,6 +223,8 @@ void control_dispatch(struct devinst *di, const struct va_rec *r);
  *	were parsed; 0, or -1 with @err set
  * @features: its device-specific feature bits (the transport bits are
  *	added by device.c)
+ * @hold_features: those of @features whose use needs USED_CHAIN's HOLD
+ *	(net: MRG_RXBUF), offered only to guests that negotiated VA_F_HOLD
  * @config: fill @cfg with the config space (little-endian)
  * @inst_config: instead of @config, for a config space that differs from
  *	guest to guest (net: the MAC and the link status of its own TAP)
@@ -244,6 +248,7 @@ struct dev_ops {
 	uint32_t config_size;
 	int (*start)(struct device *d, char *err, size_t errlen);
 	uint64_t (*features)(const struct device *d);
+	uint64_t hold_features;
 	void (*config)(const struct device *d, uint8_t *cfg);
 	void (*inst_config)(const struct devinst *di, uint8_t *cfg);
 	int (*inst_init)(struct devinst *di);
@@ -303,6 +308,7 @@ int device_option(struct device *d, const char *key, const char *val,
 		  char *err, size_t errlen);
 bool device_offered(const struct device *d, uint16_t domid);
 uint64_t device_features(const struct device *d);
+uint64_t devinst_features(const struct devinst *di);
 struct devinst *devinst_create(struct device *d, struct guest *g);
 void devinst_destroy(struct devinst *di);
 void devinst_reset(struct devinst *di);
@@ -360,11 +366,17 @@ int device_start(struct device *d, char *err, size_t errlen);
  * @send: send one Argo message to @g: 0 when sent, -EAGAIN when its ring
  *	is full (the transport clears @g->blocked when it is worth trying
  *	again), another -errno when the guest is unreachable
+ * @send_once: send one message of Argo type @type to a peer that is not
+ *	a guest (a protocol 1 driver we refuse), without waiting or
+ *	queueing: it is best effort
  * @forget: @g is being freed
  */
 struct transport_ops {
 	int (*send)(struct backend *be, struct guest *g, const void *buf,
 		    size_t len);
+	void (*send_once)(struct backend *be, void *tctx, uint16_t domid,
+			  uint32_t port, uint32_t type, const void *buf,
+			  size_t len);
 	void (*forget)(struct backend *be, struct guest *g);
 };
 
@@ -375,6 +387,7 @@ struct backend {
 	unsigned int ndev;
 	struct list_node guests;
 	struct ratelimit rl;		/* lines about no particular guest */
+	uint8_t v1_told[65536 / 8];	/* domains told we are protocol 2 */
 };
 
 void backend_init(struct backend *be, const struct transport_ops *tops,

@@ -116,10 +116,6 @@ void chain_record(struct devinst *di, const struct va_rec *r)
 			 di->g->domid, di->dev->dev_num);
 		return;
 	}
-	if (r->len < hlen) {
-		devinst_fail(di, "AVAIL_CHAIN of %u bytes is truncated", r->len);
-		return;
-	}
 	vq = get_le16(r->payload + offsetof(struct va_avail_chain, vq));
 	id = get_le16(r->payload + offsetof(struct va_avail_chain, chain));
 	out_len = get_le32(r->payload + offsetof(struct va_avail_chain,
@@ -129,10 +125,6 @@ void chain_record(struct devinst *di, const struct va_rec *r)
 	flags = get_le16(r->payload + offsetof(struct va_avail_chain, flags));
 	dlen = r->len - hlen;
 
-	if (flags & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST)) {
-		devinst_fail(di, "AVAIL_CHAIN with unknown flags %#x", flags);
-		return;
-	}
 	if (vq >= di->dev->ops->nqueues) {
 		devinst_fail(di, "AVAIL_CHAIN for queue %u, which does not exist",
 			     vq);
@@ -144,9 +136,9 @@ void chain_record(struct devinst *di, const struct va_rec *r)
 			     vq, id, vq_limit(q));
 		return;
 	}
-	if (dlen > VA_FRAG_MAX) {
+	if (dlen > va_frag_max(&di->g->bus)) {
 		devinst_fail(di, "queue %u: fragment of %u bytes (limit %u)",
-			     vq, dlen, VA_FRAG_MAX);
+			     vq, dlen, va_frag_max(&di->g->bus));
 		return;
 	}
 	if (out_len > VB_CHAIN_MAX || in_len > VB_CHAIN_MAX) {

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The control plane of one device instance: device info, features,
- * config space, status and queue setup.  Each request gets exactly one
- * response; one that cannot be carried out (wrong payload size, offsets
- * outside the config space, a queue that does not exist, ...) gets an
- * error response with a Linux errno, never silence, so the driver's
+ * config space, status and queue setup.  Records arrive here with their
+ * sizes checked by the shared rules (va_check_from_driver(),
+ * virtio-argo/check.c); a malformed one never does.  Each request gets
+ * exactly one response; one that cannot be carried out (offsets outside
+ * the config space, a queue that does not exist, ...) gets the bus's
+ * ERROR with a Linux errno instead, never silence, so the driver's
  * request fails instead of waiting.
  */
 #include <errno.h>
@@ -21,8 +23,8 @@ static void get_device_info(struct devinst *di, const struct va_rec *r)
 	put_le32(p + offsetof(struct va_device_info, device_id),
 		 ops->device_id);
 	put_le32(p + offsetof(struct va_device_info, vendor_id), VB_VENDOR_ID);
-	put_le32(p + offsetof(struct va_device_info, num_feature_words),
-		 VB_FEATURE_WORDS);
+	put_le32(p + offsetof(struct va_device_info, num_feature_bits),
+		 32 * VB_FEATURE_WORDS);
 	put_le32(p + offsetof(struct va_device_info, config_size),
 		 ops->config_size);
 	put_le32(p + offsetof(struct va_device_info, max_virtqueues),
@@ -42,17 +44,14 @@ static uint32_t feature_word(uint64_t features, uint64_t i)
 
 static void get_features(struct devinst *di, const struct va_rec *r)
 {
-	uint8_t p[sizeof(struct va_features) + VB_FEATURE_COUNT_MAX * 4];
-	uint64_t features = device_features(di->dev);
+	uint8_t p[sizeof(struct va_features) + VA_FEATURE_BLOCKS_MAX * 4];
+	uint64_t features = devinst_features(di);
 	uint32_t index, count, i;
 
-	if (r->len != sizeof(struct va_features)) {
-		reply_error(di->g, r, EINVAL);
-		return;
-	}
 	index = get_le32(r->payload + offsetof(struct va_features, index));
 	count = get_le32(r->payload + offsetof(struct va_features, count));
-	if (count > VB_FEATURE_COUNT_MAX) {
+	/* more than a driver takes in one answer (spec 5) */
+	if (count > VA_FEATURE_BLOCKS_MAX) {
 		reply_error(di->g, r, EINVAL);
 		return;
 	}
@@ -68,17 +67,8 @@ static void set_features(struct devinst *di, const struct va_rec *r)
 {
 	uint32_t index, count, i;
 
-	if (r->len < sizeof(struct va_features)) {
-		reply_error(di->g, r, EINVAL);
-		return;
-	}
 	index = get_le32(r->payload + offsetof(struct va_features, index));
 	count = get_le32(r->payload + offsetof(struct va_features, count));
-	if (count > VB_FEATURE_COUNT_MAX ||
-	    r->len != sizeof(struct va_features) + 4 * count) {
-		reply_error(di->g, r, EINVAL);
-		return;
-	}
 	/* virtio: features are fixed once FEATURES_OK is set */
 	if (di->status & VIRTIO_CONFIG_S_FEATURES_OK) {
 		reply_error(di->g, r, EBUSY);
@@ -111,23 +101,13 @@ static bool config_range_ok(const struct devinst *di, uint32_t offset,
 	return size <= VA_CONFIG_CHUNK && offset <= cs && size <= cs - offset;
 }
 
-static void get_config(struct devinst *di, const struct va_rec *r)
+/* GET_CONFIG's answer, and SET_CONFIG's: @size bytes at @offset, as now. */
+static void reply_config(struct devinst *di, const struct va_rec *r,
+			 uint32_t offset, uint32_t size)
 {
 	uint8_t cfg[VA_CONFIG_MAX];
 	uint8_t p[sizeof(struct va_config) + VA_CONFIG_CHUNK];
-	uint32_t offset, size;
 
-	if (r->len != sizeof(struct va_get_config_req)) {
-		reply_error(di->g, r, EINVAL);
-		return;
-	}
-	offset = get_le32(r->payload + offsetof(struct va_get_config_req,
-						offset));
-	size = get_le32(r->payload + offsetof(struct va_get_config_req, size));
-	if (!config_range_ok(di, offset, size)) {
-		reply_error(di->g, r, EINVAL);
-		return;
-	}
 	memset(cfg, 0, sizeof(cfg));
 	if (di->dev->ops->inst_config)
 		di->dev->ops->inst_config(di, cfg);
@@ -140,36 +120,56 @@ static void get_config(struct devinst *di, const struct va_rec *r)
 	reply(di->g, r, p, sizeof(struct va_config) + size);
 }
 
+static void get_config(struct devinst *di, const struct va_rec *r)
+{
+	uint32_t offset, size;
+
+	offset = get_le32(r->payload + offsetof(struct va_get_config_req,
+						offset));
+	size = get_le32(r->payload + offsetof(struct va_get_config_req, size));
+	if (!config_range_ok(di, offset, size)) {
+		reply_error(di->g, r, EINVAL);
+		return;
+	}
+	reply_config(di, r, offset, size);
+}
+
 /*
  * Every config field our devices have is read-only for the driver (we
- * offer no feature that makes one writable), so an in-range write is
- * accepted and has no effect, as on other virtio transports.
+ * offer no feature that makes one writable), so an in-range write made
+ * at the current generation is accepted and has no effect, as on other
+ * virtio transports: the answer carries the bytes as they are.  A write
+ * made at another generation is refused (size 0), as the draft requires.
  */
 static void set_config(struct devinst *di, const struct va_rec *r)
 {
-	uint8_t p[sizeof(struct va_generation)];
-	uint32_t offset, size;
+	uint8_t p[sizeof(struct va_config)];
+	uint32_t generation, offset, size;
 
-	if (r->len < sizeof(struct va_config)) {
-		reply_error(di->g, r, EINVAL);
-		return;
-	}
+	generation = get_le32(r->payload + offsetof(struct va_config,
+						    generation));
 	offset = get_le32(r->payload + offsetof(struct va_config, offset));
 	size = get_le32(r->payload + offsetof(struct va_config, size));
-	if (!config_range_ok(di, offset, size) ||
-	    r->len != sizeof(struct va_config) + size) {
+	if (!config_range_ok(di, offset, size)) {
 		reply_error(di->g, r, EINVAL);
 		return;
 	}
-	put_le32(p, di->generation);
-	reply(di->g, r, p, sizeof(p));
+	if (generation != di->generation) {
+		put_le32(p + offsetof(struct va_config, generation),
+			 di->generation);
+		put_le32(p + offsetof(struct va_config, offset), offset);
+		put_le32(p + offsetof(struct va_config, size), 0);
+		reply(di->g, r, p, sizeof(p));
+		return;
+	}
+	reply_config(di, r, offset, size);
 }
 
 /* May the driver's features be accepted (virtio: FEATURES_OK)? */
 static bool features_acceptable(const struct devinst *di)
 {
 	return !di->drv_features_high &&
-	       !(di->drv_features & ~device_features(di->dev)) &&
+	       !(di->drv_features & ~devinst_features(di)) &&
 	       (di->drv_features & (1ULL << VIRTIO_F_VERSION_1));
 }
 
@@ -191,10 +191,6 @@ static void set_status(struct devinst *di, const struct va_rec *r)
 {
 	uint32_t st, cur, want;
 
-	if (r->len != sizeof(struct va_status)) {
-		reply_error(di->g, r, EINVAL);
-		return;
-	}
 	st = get_le32(r->payload);
 	if (!st) {
 		vb_debug("guest %u: device %u: reset", di->g->domid,
@@ -227,31 +223,29 @@ static void set_status(struct devinst *di, const struct va_rec *r)
 
 static void get_vqueue(struct devinst *di, const struct va_rec *r)
 {
-	uint8_t p[sizeof(struct va_get_vqueue_resp)];
-	uint32_t index;
+	uint8_t p[sizeof(struct va_vqueue)];
+	uint32_t index = get_le32(r->payload);
+	bool exists = index < di->dev->ops->nqueues;
 
-	if (r->len != sizeof(struct va_vq_index)) {
-		reply_error(di->g, r, EINVAL);
-		return;
-	}
-	index = get_le32(r->payload);
-	put_le32(p + offsetof(struct va_get_vqueue_resp, index), index);
+	memset(p, 0, sizeof(p));
+	put_le32(p + offsetof(struct va_vqueue, index), index);
 	/* like virtio-mmio's QueueNumMax: 0 says "no such queue" */
-	put_le32(p + offsetof(struct va_get_vqueue_resp, max_size),
-		 index < di->dev->ops->nqueues ? VB_QUEUE_SIZE : 0);
+	if (exists) {
+		put_le32(p + offsetof(struct va_vqueue, max_size),
+			 VB_QUEUE_SIZE);
+		put_le32(p + offsetof(struct va_vqueue, size),
+			 di->vq[index].size);
+	}
 	reply(di->g, r, p, sizeof(p));
 }
 
+/* The three addresses are not kept: the rings are not ours to reach. */
 static void set_vqueue(struct devinst *di, const struct va_rec *r)
 {
 	uint32_t index, size;
 
-	if (r->len != sizeof(struct va_set_vqueue)) {
-		reply_error(di->g, r, EINVAL);
-		return;
-	}
-	index = get_le32(r->payload + offsetof(struct va_set_vqueue, index));
-	size = get_le32(r->payload + offsetof(struct va_set_vqueue, size));
+	index = get_le32(r->payload + offsetof(struct va_vqueue, index));
+	size = get_le32(r->payload + offsetof(struct va_vqueue, size));
 	if (index >= di->dev->ops->nqueues || !size || size > VB_QUEUE_SIZE) {
 		reply_error(di->g, r, EINVAL);
 		return;
@@ -269,13 +263,8 @@ static void set_vqueue(struct devinst *di, const struct va_rec *r)
 
 static void reset_vqueue(struct devinst *di, const struct va_rec *r)
 {
-	uint32_t index;
+	uint32_t index = get_le32(r->payload);
 
-	if (r->len != sizeof(struct va_vq_index)) {
-		reply_error(di->g, r, EINVAL);
-		return;
-	}
-	index = get_le32(r->payload);
 	if (index >= di->dev->ops->nqueues) {
 		reply_error(di->g, r, EINVAL);
 		return;
@@ -285,14 +274,22 @@ static void reset_vqueue(struct devinst *di, const struct va_rec *r)
 	reply(di->g, r, NULL, 0);
 }
 
+/* This bus has no shared memory: every region is "not there" (length 0). */
+static void get_shm(struct devinst *di, const struct va_rec *r)
+{
+	uint8_t p[sizeof(struct va_shm_resp)];
+
+	memset(p, 0, sizeof(p));
+	put_le32(p + offsetof(struct va_shm_resp, index), get_le32(r->payload));
+	reply(di->g, r, p, sizeof(p));
+}
+
+/* A transport record for @di, its size already checked. */
 void control_dispatch(struct devinst *di, const struct va_rec *r)
 {
 	switch (r->msg_id) {
 	case VA_GET_DEVICE_INFO:
-		if (r->len)
-			reply_error(di->g, r, EINVAL);
-		else
-			get_device_info(di, r);
+		get_device_info(di, r);
 		return;
 	case VA_GET_DEVICE_FEATURES:
 		get_features(di, r);
@@ -307,10 +304,7 @@ void control_dispatch(struct devinst *di, const struct va_rec *r)
 		set_config(di, r);
 		return;
 	case VA_GET_DEVICE_STATUS:
-		if (r->len)
-			reply_error(di->g, r, EINVAL);
-		else
-			reply_status(di, r);
+		reply_status(di, r);
 		return;
 	case VA_SET_DEVICE_STATUS:
 		set_status(di, r);
@@ -324,13 +318,11 @@ void control_dispatch(struct devinst *di, const struct va_rec *r)
 	case VA_RESET_VQUEUE:
 		reset_vqueue(di, r);
 		return;
-	}
-	if (r->msg_id < VA_EVENT_CONFIG) {
-		/* a request we do not know still gets its one response */
-		reply_error(di->g, r, EOPNOTSUPP);
+	case VA_GET_SHM:
+		get_shm(di, r);
 		return;
 	}
-	/* events and data-plane ids we do not know: ignored (spec, 6.8) */
+	/* EVENT_AVAIL: the chains themselves tell us what is available */
 	vb_debug("guest %u: device %u: record %#x ignored", di->g->domid,
 		 di->dev->dev_num, r->msg_id);
 }

@@ -97,6 +97,16 @@ uint64_t device_features(const struct device *d)
 	       (d->ops->features ? d->ops->features(d) : 0);
 }
 
+/* What @di offers its guest: without VA_F_HOLD, nothing that needs HOLD. */
+uint64_t devinst_features(const struct devinst *di)
+{
+	uint64_t f = device_features(di->dev);
+
+	if (!(di->g->bus.features & (1ULL << VA_F_HOLD)))
+		f &= ~di->dev->ops->hold_features;
+	return f;
+}
+
 void device_describe(const struct device *d, char *buf, size_t len)
 {
 	char what[256] = "", who[128] = "every guest";

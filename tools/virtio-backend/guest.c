@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Guests: the table of domains talking to us, the entry point for every
- * message they send, the bus messages (GET_DEVICES, PING), and flushing
- * their output.
+ * message they send, the bus messages (CONNECT, GET_DEVICES, PING), and
+ * flushing their output.  docs/virtio-argo-protocol.md is the protocol;
+ * every record is framed and checked by its shared rules
+ * (virtio-argo/check.c) before anything here looks at it.
  *
  * A guest is known by its domid, which the hypervisor writes into every
  * message, so no guest can act on another's state.  Its state lives from
@@ -69,6 +71,8 @@ static struct guest *guest_new(struct backend *be, void *tctx, uint16_t domid,
 	g->domid = domid;
 	g->port = port;
 	g->tctx = tctx;
+	/* until CONNECT: only CONNECT's answer goes out */
+	g->bus.max_size = VA_SIZE_MAX;
 	outq_init(&g->out);
 	list_init(&g->deferred);
 	list_add_tail(&g->link, &be->guests);
@@ -104,106 +108,136 @@ void guest_doom(struct guest *g, const char *why)
 		g->doom = why;
 }
 
+/* GET_DEVICES: one window of the device numbers, as a bitmap (spec 4.3). */
 static void get_devices(struct guest *g, const struct va_rec *r)
 {
-	uint8_t resp[sizeof(struct va_get_devices_resp) +
-		     VA_MAX_DEVICES * sizeof(struct va_device_entry)];
+	uint8_t resp[sizeof(struct va_get_devices_resp) + VA_WINDOW_MAX / 8];
+	uint8_t *bitmap = resp + sizeof(struct va_get_devices_resp);
 	struct backend *be = g->be;
-	uint16_t list[VA_MAX_DEVICES];
-	unsigned int n = 0, i, offset, max, count;
-	uint8_t *e;
+	unsigned int offset, count, i, next = 0;
 
-	if (r->len != sizeof(struct va_get_devices_req)) {
-		reply_error(g, r, EINVAL);
-		return;
-	}
 	offset = get_le16(r->payload + offsetof(struct va_get_devices_req,
 						offset));
-	max = get_le16(r->payload + offsetof(struct va_get_devices_req, max));
-	for (i = 1; i <= be->ndev; i++)
-		if (g->inst[i] && !be->devs[i]->unplugged)
-			list[n++] = i;
-	if (offset > n) {
-		reply_error(g, r, EINVAL);
+	count = MIN(get_le16(r->payload + offsetof(struct va_get_devices_req,
+						   count)), VA_WINDOW_MAX);
+	memset(resp, 0, sizeof(resp));
+	for (i = 1; i <= be->ndev; i++) {
+		if (!g->inst[i] || be->devs[i]->unplugged || i < offset)
+			continue;
+		if (i < offset + count)
+			bitmap[(i - offset) / 8] |= 1U << ((i - offset) % 8);
+		else if (count)		/* windows are multiples of 8 */
+			next = offset + count;
+	}
+	put_le16(resp + offsetof(struct va_get_devices_resp, offset), offset);
+	put_le16(resp + offsetof(struct va_get_devices_resp, count), count);
+	put_le16(resp + offsetof(struct va_get_devices_resp, next_offset),
+		 next);
+	vb_debug("guest %u: GET_DEVICES %u+%u", g->domid, offset, count);
+	reply(g, r, resp, sizeof(struct va_get_devices_resp) + count / 8);
+}
+
+/*
+ * CONNECT (spec 4.1): settle revision, record size and features.  A
+ * second CONNECT means the driver started over (it reloaded or gave up on
+ * us): whatever its devices had outstanding is dropped, as after a reset.
+ */
+static void bus_connect(struct guest *g, const struct va_rec *r)
+{
+	struct va_connect req, resp;
+	unsigned int i;
+
+	memcpy(&req, r->payload, sizeof(req));
+	if (g->connected) {
+		for (i = 1; i < ARRAY_SIZE(g->inst); i++)
+			if (g->inst[i])
+				devinst_reset(g->inst[i]);
+	}
+	g->connected = false;
+	if (va_connect_choose(&req, VA_SIZE_MAX, VA_F_KNOWN, &resp)) {
+		guest_err(g, "CONNECT refused: it offers revision %u and records up to %u bytes; we need revision %u and at least %u",
+			  le32toh(req.revision), le32toh(req.max_size),
+			  VA_REVISION, VA_SIZE_MIN);
+		reply(g, r, &resp, sizeof(resp));
 		return;
 	}
-	/* max 0 would make a guest that loops on @next ask forever */
-	if (!max || max > VA_MAX_DEVICES)
-		max = VA_MAX_DEVICES;
-	count = MIN(max, n - offset);
-	put_le16(resp + offsetof(struct va_get_devices_resp, count), count);
-	put_le16(resp + offsetof(struct va_get_devices_resp, next),
-		 offset + count < n ? offset + count : 0);
-	e = resp + sizeof(struct va_get_devices_resp);
-	for (i = 0; i < count; i++) {
-		const struct device *d = be->devs[list[offset + i]];
-
-		put_le16(e + offsetof(struct va_device_entry, dev_num),
-			 d->dev_num);
-		put_le32(e + offsetof(struct va_device_entry, device_id),
-			 d->ops->device_id);
-		put_le32(e + offsetof(struct va_device_entry, vendor_id),
-			 VB_VENDOR_ID);
-		e += sizeof(struct va_device_entry);
-	}
-	vb_debug("guest %u: GET_DEVICES offset %u: %u of %u", g->domid,
-		 offset, count, n);
-	reply(g, r, resp, e - resp);
+	reply(g, r, &resp, sizeof(resp));
+	/* the answer itself may be as large as before; what follows may not */
+	g->bus.max_size = le32toh(resp.max_size);
+	g->bus.features = le64toh(resp.features);
+	g->connected = true;
+	vb_debug("guest %u: CONNECT: records up to %u bytes, features %#llx",
+		 g->domid, g->bus.max_size,
+		 (unsigned long long)g->bus.features);
 }
 
 static void bus_dispatch(struct guest *g, const struct va_rec *r)
 {
-	if (r->msg_id >= VA_BUS_EVENT_DEVICE) {
-		/* events and ids we do not know get no response */
-		vb_debug("guest %u: bus message %#x ignored", g->domid,
-			 r->msg_id);
-		return;
-	}
-	if (r->dev_num) {
-		reply_error(g, r, EINVAL);
-		return;
-	}
+	if (r->type & VA_TYPE_RESPONSE)
+		return;		/* we send no PING: nothing to match */
 	switch (r->msg_id) {
+	case VA_BUS_CONNECT:
+		bus_connect(g, r);
+		return;
 	case VA_BUS_GET_DEVICES:
 		get_devices(g, r);
 		return;
 	case VA_BUS_PING:
-		if (r->len != sizeof(struct va_ping)) {
-			reply_error(g, r, EINVAL);
-			return;
-		}
 		vb_debug("guest %u: PING", g->domid);
 		reply(g, r, r->payload, r->len);
 		return;
 	}
-	reply_error(g, r, EOPNOTSUPP);
+}
+
+/* GET_DEVICE_INFO of a number that is no device: all zero (spec 5). */
+static void no_device(struct guest *g, const struct va_rec *r)
+{
+	uint8_t p[sizeof(struct va_device_info)];
+
+	memset(p, 0, sizeof(p));
+	reply(g, r, p, sizeof(p));
 }
 
 static void dispatch(struct guest *g, const struct va_rec *r)
 {
-	const uint8_t known = VA_TYPE_RESPONSE | VA_TYPE_BUS | VA_TYPE_ERROR;
 	struct devinst *di = NULL;
+	const char *why = NULL;
+	int rc;
 
-	if (r->type & ~known) {
-		guest_err(g, "record with unknown type bits %#x ignored",
-			  r->type);
+	if (r->dev_num >= 1 && r->dev_num <= VA_MAX_DEVICES &&
+	    !(r->type & VA_TYPE_BUS))
+		di = g->inst[r->dev_num];
+	if (di && di->dev->unplugged)
+		di = NULL;
+	rc = va_check_from_driver(&r->hdr, r->payload, r->len, &why);
+	if (rc < 0 && di && r->msg_id == VA_AVAIL_CHAIN) {
+		devinst_fail(di, "%s", why);
 		return;
 	}
-	if (r->type & (VA_TYPE_RESPONSE | VA_TYPE_ERROR)) {
-		/* we send no requests, so nothing can answer one */
-		guest_err(g, "unexpected response (id %#x) ignored", r->msg_id);
+	if (rc < 0) {
+		/* the draft: a malformed message is dropped, not answered */
+		guest_err(g, "malformed record %#x (type %#x) dropped: %s",
+			  r->msg_id, r->type, why);
+		return;
+	}
+	if (rc == VA_IGNORE) {
+		vb_debug("guest %u: record %#x (type %#x) ignored", g->domid,
+			 r->msg_id, r->type);
+		return;
+	}
+	if (!g->connected && !(r->type == VA_TYPE_BUS &&
+			       r->msg_id == VA_BUS_CONNECT)) {
+		guest_err(g, "record %#x before CONNECT dropped", r->msg_id);
 		return;
 	}
 	if (r->type & VA_TYPE_BUS) {
 		bus_dispatch(g, r);
 		return;
 	}
-	if (r->dev_num >= 1 && r->dev_num <= VA_MAX_DEVICES)
-		di = g->inst[r->dev_num];
-	if (di && di->dev->unplugged)
-		di = NULL;
 	if (!di) {
-		if (r->msg_id < VA_EVENT_CONFIG)
+		if (r->msg_id == VA_GET_DEVICE_INFO)
+			no_device(g, r);
+		else if (!va_id_is_event(r->msg_id))
 			reply_error(g, r, ENODEV);
 		else
 			guest_err(g, "record %#x for unknown device %u ignored",
@@ -214,6 +248,46 @@ static void dispatch(struct guest *g, const struct va_rec *r)
 		chain_record(di, r);
 	else
 		control_dispatch(di, r);
+}
+
+/*
+ * A protocol 1 driver (Argo type VA_MSG_TYPE_V1): it cannot negotiate, so
+ * each of its requests gets protocol 1's error response (type bit 2,
+ * errno EPROTONOSUPPORT), which such a driver reports and gives up on,
+ * and the administrator gets one line per domain.
+ */
+#define V1_TYPE_ERROR	0x04
+
+static void refuse_v1(struct backend *be, void *tctx, uint16_t domid,
+		      uint32_t port, const uint8_t *msg, size_t len)
+{
+	uint8_t out[4 * (VA_HDR_SIZE + 4)];
+	size_t off = 0, n = 0;
+	const char *why;
+	struct va_rec r;
+
+	if (!(be->v1_told[domid / 8] & (1U << (domid % 8)))) {
+		be->v1_told[domid / 8] |= 1U << (domid % 8);
+		vb_log("guest %u speaks virtio-argo protocol 1; this backend speaks protocol 2 only: update virtio-argo.ko in that guest",
+		       domid);
+	}
+	while (rec_next(msg, len, &off, VA_SIZE_MAX, &r, &why) > 0 &&
+	       n + VA_HDR_SIZE + 4 <= sizeof(out)) {
+		uint8_t *p = out + n;
+
+		if ((r.type & VA_TYPE_RESPONSE) || va_id_is_event(r.msg_id))
+			continue;
+		p[0] = VA_TYPE_RESPONSE | V1_TYPE_ERROR | (r.type & VA_TYPE_BUS);
+		p[1] = r.msg_id;
+		put_le16(p + 2, r.dev_num);
+		put_le16(p + 4, r.token);
+		put_le16(p + 6, VA_HDR_SIZE + 4);
+		put_le32(p + VA_HDR_SIZE, EPROTONOSUPPORT);
+		n += VA_HDR_SIZE + 4;
+	}
+	if (n && be->tops && be->tops->send_once)
+		be->tops->send_once(be, tctx, domid, port, VA_MSG_TYPE_V1, out,
+				    n);
 }
 
 /*
@@ -229,8 +303,12 @@ void guest_receive(struct backend *be, void *tctx, uint16_t domid,
 	struct va_rec r;
 	const char *why;
 	size_t off = 0;
-	int rc;
+	int rc = 0;
 
+	if (type == VA_MSG_TYPE_V1) {
+		refuse_v1(be, tctx, domid, port, msg, len);
+		return;
+	}
 	if (type != VA_MSG_TYPE) {
 		if (ratelimit_ok(g ? &g->rl : &be->rl))
 			vb_log("guest %u: message of type %#x dropped (not virtio-argo)",
@@ -257,7 +335,9 @@ void guest_receive(struct backend *be, void *tctx, uint16_t domid,
 		guest_err(g, "empty message dropped");
 		return;
 	}
-	while ((rc = rec_next(msg, len, &off, &r, &why)) > 0)
+	while (!g->doom &&
+	       (rc = rec_next(msg, len, &off, g->bus.max_size, &r,
+			      &why)) > 0)
 		dispatch(g, &r);
 	if (rc < 0)
 		guest_err(g, "malformed message (%s at byte %zu): rest dropped",

@@ -6,86 +6,12 @@
  * in Argo messages to port 0x76690001 of this domain; this program
  * implements the devices (virtio-blk on an image, virtio-console,
  * virtio-net on a TAP interface, virtio-rng) and sends back what the
- * devices write.  The protocol is
- * docs/virtio-argo-protocol.md.  This file: options, setup, shutdown.
- *
- * Where the protocol leaves a choice open, this backend does as follows.
- *
- * Devices and discovery
- *  - dev_num is the device's position among the device options (1..N).
- *    A device restricted with guest= is absent from other guests'
- *    GET_DEVICES lists (which may thus have gaps); their records naming
- *    it get ENODEV.
- *  - GET_DEVICES offset/next count entries of the list offered to that
- *    guest, from 0; next is offset + count, or 0 once the list is done;
- *    max 0 or above 64 means 64; an offset past the end is EINVAL.
- *  - vendor_id is 0x4F475241 ("ARGO"), for every device.
- *
- * Control plane
- *  - A request's payload must have exactly the size its table gives (or
- *    its count/size field implies), else EINVAL.  A bus request with a
- *    dev_num is EINVAL.  An unknown request id (below 0x40) gets
- *    EOPNOTSUPP; unknown events and data-plane ids are ignored; records
- *    with the response or error bit, or unknown type bits, are ignored.
- *  - Features: 2 words.  GET_DEVICE_FEATURES may ask up to 16 words (else
- *    EINVAL); words past the second read as 0.  SET_DRIVER_FEATURES after
- *    FEATURES_OK is EBUSY.  FEATURES_OK is refused (left out of the
- *    SET_DEVICE_STATUS reply) unless the driver's features are a subset of
- *    the device's and include VERSION_1.
- *  - Status: 0 resets the instance (outstanding chains dropped, features
- *    and queue sizes forgotten).  Otherwise the driver may only add bits:
- *    clearing one, or a value above 0xFF, is EINVAL.  DEVICE_NEEDS_RESET
- *    is set by the device only and stays until a reset.
- *  - Config: offset + size within config_size and size <= 256, else
- *    EINVAL.  No field is writable: an in-range SET_CONFIG is accepted and
- *    ignored (its generation is not checked).  The generation starts at 0
- *    and grows when the device sets DEVICE_NEEDS_RESET, and when a net
- *    device's link status changes.
- *  - Queues: every queue offers max_size 256.  GET_VQUEUE of a queue that
- *    does not exist answers max_size 0 (as virtio-mmio's QueueNumMax),
- *    SET_VQUEUE and RESET_VQUEUE of one are EINVAL.  SET_VQUEUE needs a
- *    size of 1 to 256 and is EBUSY while a different size has chains
- *    outstanding.
- *
- * Data plane
- *  - Chains are taken on any existing queue, also before SET_VQUEUE and
- *    DRIVER_OK (virtio_console fills its receive queue during probe).
- *    A chain id must be below the queue's size (SET_VQUEUE's, else 256).
- *  - out_len and in_len are at most 16 MiB.  A chain's buffer grows with
- *    the bytes that arrived; one guest may make us hold 256 MiB of chain
- *    bytes at most.
- *  - A chain record that breaks a rule (truncated, unknown flags, no such
- *    queue, id beyond the queue size, fragment over VA_FRAG_MAX, lengths
- *    over the limits or changed between fragments, FIRST for an
- *    outstanding chain or at an offset, a continuation of no chain, an
- *    offset other than the bytes received, bytes beyond out_len, LAST
- *    present/absent wrongly, over the memory budget) sets
- *    DEVICE_NEEDS_RESET on that guest's instance only: its chains are
- *    dropped, the config generation grows, EVENT_CONFIG is sent if
- *    DRIVER_OK is set, and its chain records are ignored until the driver
- *    resets it.  A chain record for an unknown device is ignored.
- *  - Broken framing (a record shorter than its header, msg_size below 8
- *    or past the message's end) drops the rest of that message; so does
- *    a message longer than 64 KiB (it arrives truncated).
- *  - Replies: USED_CHAIN fragments carry up to VA_FRAG_MAX bytes; records
- *    are packed into messages of up to 64 KiB.  Devices may complete
- *    chains out of order.
- *  - Backpressure: above 1 MiB of output queued for a guest, its complete
- *    chains wait, in order, until the output drains; a guest that lets
- *    64 MiB pile up (it is not reading its ring) is dropped.
- *
- * Guests
- *  - A guest is its domid.  Its first virtio-argo message creates its
- *    state ("guest N connected").  A message from the same domid but
- *    another port means its transport was reloaded: the old state is
- *    dropped ("disconnected") and a new one made.
- *  - A send failing with anything but EAGAIN/EBUSY (ECONNREFUSED, ESRCH,
- *    EPERM, EACCES, EMSGSIZE...) drops the guest's state
- *    ("guest N disconnected (send: ...)").  A message of another
- *    message_type is dropped with a rate-limited line.
- *  - A full guest ring: see argo_io.c (an ARGO_NOTICE_SPACE notice per
- *    blocked guest; a guest whose ring goes is dropped through an
- *    ARGO_NOTICE_GONE notice).
+ * devices write.  The protocol, and every choice this backend makes where
+ * the protocol leaves one open (device numbers, limits, errors, guests,
+ * backpressure), is docs/virtio-argo-protocol.md (its appendix A) and
+ * nowhere else; its framing and checks are virtio-argo/check.c, shared
+ * with the guest.  This file: options, setup, shutdown.  Below: what the
+ * device models do, which is device behaviour, not protocol.
  *
  * Devices
  *  - blk: every reply covers all in_len writable bytes with the status

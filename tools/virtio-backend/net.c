@@ -1143,6 +1143,7 @@ static const struct dev_ops net_ops = {
 	.config_size = sizeof(struct virtio_net_config),
 	.start = net_start,
 	.features = net_features,
+	.hold_features = F(VIRTIO_NET_F_MRG_RXBUF),
 	.inst_config = net_inst_config,
 	.inst_init = net_inst_init,
 	.inst_status = net_inst_status,

@@ -9,40 +9,34 @@
 #include "backend.h"
 
 /*
- * The next record of @msg at *@off.  Returns 1 with @r filled and *@off
- * moved past the record, 0 at the end of the message, or -1 when the
- * framing is broken (@why says how): the rest of the message cannot be
- * trusted, since we no longer know where its records start.
+ * The next record of @msg at *@off, framed by the shared rules
+ * (va_check_hdr(), virtio-argo/check.c).  Returns 1 with @r filled and
+ * *@off moved past the record, 0 at the end of the message, or -1 when
+ * the framing is broken (@why says how): the rest of the message cannot
+ * be trusted, since we no longer know where its records start.  Bits 2-7
+ * of the type are dropped here: receivers ignore them.
  */
-int rec_next(const uint8_t *msg, size_t len, size_t *off, struct va_rec *r,
-	     const char **why)
+int rec_next(const uint8_t *msg, size_t len, size_t *off, uint32_t max_size,
+	     struct va_rec *r, const char **why)
 {
-	const uint8_t *p = msg + *off;
 	size_t rem = len - *off;
-	uint16_t size;
+	struct va_hdr h;
 
 	if (!rem)
 		return 0;
-	if (rem < VA_HDR_SIZE) {
-		*why = "record shorter than its header";
+	memset(&h, 0, sizeof(h));
+	memcpy(&h, msg + *off, MIN(rem, sizeof(h)));
+	if (va_check_hdr(&h, rem > UINT32_MAX ? UINT32_MAX : rem, max_size,
+			 why))
 		return -1;
-	}
-	size = get_le16(p + offsetof(struct va_hdr, msg_size));
-	if (size < VA_HDR_SIZE) {
-		*why = "msg_size smaller than the header";
-		return -1;
-	}
-	if (size > rem) {
-		*why = "msg_size beyond the end of the message";
-		return -1;
-	}
-	r->type = p[offsetof(struct va_hdr, type)];
-	r->msg_id = p[offsetof(struct va_hdr, msg_id)];
-	r->dev_num = get_le16(p + offsetof(struct va_hdr, dev_num));
-	r->token = get_le16(p + offsetof(struct va_hdr, token));
-	r->payload = p + VA_HDR_SIZE;
-	r->len = size - VA_HDR_SIZE;
-	*off += size;
+	r->hdr = h;
+	r->type = va_type(&h);
+	r->msg_id = h.msg_id;
+	r->dev_num = le16_to_cpu(h.dev_num);
+	r->token = le16_to_cpu(h.token);
+	r->payload = msg + *off + VA_HDR_SIZE;
+	r->len = le16_to_cpu(h.msg_size) - VA_HDR_SIZE;
+	*off += le16_to_cpu(h.msg_size);
 	return 1;
 }
 
@@ -59,8 +53,8 @@ void *rec_append(struct guest *g, uint8_t type, uint8_t msg_id,
 
 	if (g->doom)
 		return NULL;
-	if (size > UINT16_MAX) {
-		guest_doom(g, "internal error: record too large");
+	if (size > g->bus.max_size) {
+		guest_doom(g, "internal error: record larger than the negotiated maximum");
 		return NULL;
 	}
 	p = outq_reserve(&g->out, size);
@@ -88,18 +82,30 @@ void reply(struct guest *g, const struct va_rec *req, const void *payload,
 		memcpy(p, payload, len);
 }
 
+/*
+ * The device will not carry out @req: the bus's ERROR event names the
+ * request and says why (docs/virtio-argo-protocol.md 4.2), so that the
+ * driver fails that one request now instead of waiting for a timeout.
+ */
 void reply_error(struct guest *g, const struct va_rec *req, uint32_t err)
 {
-	uint8_t *p = rec_append(g, VA_TYPE_RESPONSE | VA_TYPE_ERROR |
-				(req->type & VA_TYPE_BUS), req->msg_id,
-				req->dev_num, req->token,
-				sizeof(struct va_error));
+	uint8_t *p = rec_append(g, VA_TYPE_BUS, VA_BUS_ERROR, 0, 0,
+				sizeof(struct va_bus_error));
 
-	if (p)
-		put_le32(p, err);
+	if (!p)
+		return;
+	put_le16(p + offsetof(struct va_bus_error, dev_num), req->dev_num);
+	put_le16(p + offsetof(struct va_bus_error, token), req->token);
+	p[offsetof(struct va_bus_error, msg_id)] = req->msg_id;
+	p[offsetof(struct va_bus_error, type)] = req->type & VA_TYPE_BUS;
+	put_le16(p + offsetof(struct va_bus_error, rsvd), 0);
+	put_le32(p + offsetof(struct va_bus_error, error), err);
 }
 
-/* Tell the driver the config changed (virtio: after DEVICE_NEEDS_RESET). */
+/*
+ * Tell the driver the config or the status changed (virtio: after
+ * DEVICE_NEEDS_RESET).  No data: the driver reads the space again.
+ */
 void send_event_config(struct devinst *di)
 {
 	uint8_t *p;
@@ -107,17 +113,25 @@ void send_event_config(struct devinst *di)
 	if (!(di->status & VIRTIO_CONFIG_S_DRIVER_OK))
 		return;
 	p = rec_append(di->g, 0, VA_EVENT_CONFIG, di->dev->dev_num, 0,
-		       sizeof(struct va_generation));
-	if (p)
-		put_le32(p, di->generation);
+		       sizeof(struct va_event_config));
+	if (!p)
+		return;
+	put_le32(p + offsetof(struct va_event_config, status), di->status);
+	put_le32(p + offsetof(struct va_event_config, generation),
+		 di->generation);
+	put_le32(p + offsetof(struct va_event_config, offset), 0);
+	put_le32(p + offsetof(struct va_event_config, size), 0);
 }
 
 /* EVENT_DEVICE: tell a guest that @dev_num came (READY) or went (REMOVED). */
 void send_event_device(struct guest *g, uint16_t dev_num, uint16_t state)
 {
-	uint8_t *p = rec_append(g, VA_TYPE_BUS, VA_BUS_EVENT_DEVICE, 0, 0,
-				sizeof(struct va_event_device));
+	uint8_t *p;
 
+	if (!g->connected)
+		return;		/* it learns of the device from GET_DEVICES */
+	p = rec_append(g, VA_TYPE_BUS, VA_BUS_EVENT_DEVICE, 0, 0,
+		       sizeof(struct va_event_device));
 	if (!p)
 		return;
 	put_le16(p + offsetof(struct va_event_device, dev_num), dev_num);
@@ -126,17 +140,23 @@ void send_event_device(struct guest *g, uint16_t dev_num, uint16_t state)
 
 /*
  * Complete a chain: USED_CHAIN records carrying @total bytes, at most
- * VA_FRAG_MAX each, FIRST on the first and LAST on the last; a chain with
- * no bytes is one empty FIRST|LAST record.  @hold puts HOLD on the LAST:
- * the guest publishes the chain with the next one completed without it.
+ * va_frag_max() each, FIRST on the first and LAST on the last; a chain
+ * with no bytes is one empty FIRST|LAST record.  @hold puts HOLD on the
+ * LAST: the guest publishes the chain with the next one completed
+ * without it.  Only devices that offered a feature needing HOLD use it,
+ * and they offer it only when the guest negotiated VA_F_HOLD.
  */
 void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
 	       uint16_t chain, const uint8_t *data, uint32_t total, bool hold)
 {
-	uint32_t off = 0;
+	uint32_t off = 0, frag = va_frag_max(&g->bus);
 
+	if (hold && !(g->bus.features & (1ULL << VA_F_HOLD))) {
+		guest_doom(g, "internal error: HOLD without VA_F_HOLD");
+		return;
+	}
 	do {
-		uint32_t n = MIN(total - off, VA_FRAG_MAX);
+		uint32_t n = MIN(total - off, frag);
 		bool last = off + n == total;
 		uint16_t flags = (off ? 0 : VA_CHAIN_FIRST) |
 				 (last ? VA_CHAIN_LAST : 0) |

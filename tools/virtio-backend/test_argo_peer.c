@@ -99,6 +99,7 @@ static void handle(const struct va_rec *r)
 static void pump(int ms)
 {
 	for (;;) {
+		const char *why;
 		struct va_rec r;
 		uint32_t type;
 		size_t off = 0;
@@ -112,19 +113,23 @@ static void pump(int ms)
 			return;
 		if (slow)
 			usleep(2000);
-		while (n - off >= VA_HDR_SIZE) {
-			uint16_t size = get_le16(rxbuf + off + 6);
+		/* framed by the protocol's shared rules (virtio-argo/check.c) */
+		while ((size_t)n > off) {
+			struct va_hdr h;
 
-			if (size < VA_HDR_SIZE || size > n - off)
+			memcpy(&h, rxbuf + off, MIN((size_t)n - off, sizeof(h)));
+			if (va_check_hdr(&h, n - off, VA_SIZE_MAX, &why)) {
+				printf("# bad record: %s\n", why);
 				break;
-			r.type = rxbuf[off];
-			r.msg_id = rxbuf[off + 1];
-			r.dev_num = get_le16(rxbuf + off + 2);
-			r.token = get_le16(rxbuf + off + 4);
+			}
+			r.type = va_type(&h);
+			r.msg_id = h.msg_id;
+			r.dev_num = le16_to_cpu(h.dev_num);
+			r.token = le16_to_cpu(h.token);
 			r.payload = rxbuf + off + VA_HDR_SIZE;
-			r.len = size - VA_HDR_SIZE;
+			r.len = le16_to_cpu(h.msg_size) - VA_HDR_SIZE;
 			handle(&r);
-			off += size;
+			off += le16_to_cpu(h.msg_size);
 		}
 		ms = 0;
 	}
@@ -178,10 +183,13 @@ static int request(uint8_t type, uint8_t id, uint16_t dev, const void *p,
 		   uint32_t plen)
 {
 	uint16_t t = token++;
+	uint8_t *to;
 	int i;
 
 	resp[t].got = false;
-	memcpy(add_rec(type, id, dev, t, plen), p, plen);
+	to = add_rec(type, id, dev, t, plen);
+	if (plen)
+		memcpy(to, p, plen);
 	flush_msg();
 	for (i = 0; i < 500 && !resp[t].got; i++)
 		pump(10);
@@ -236,7 +244,7 @@ static bool wait_used(uint16_t dev, uint16_t vq, uint16_t id)
 
 static void setup_device(uint16_t dev)
 {
-	uint8_t p[32] = { 0 };
+	uint8_t p[sizeof(struct va_vqueue)] = { 0 };
 
 	req32(VA_SET_DEVICE_STATUS, dev, 0);
 	req32(VA_SET_DEVICE_STATUS, dev, 3);
@@ -247,10 +255,10 @@ static void setup_device(uint16_t dev)
 	request(0, VA_SET_DRIVER_FEATURES, dev, p, 16);
 	req32(VA_SET_DEVICE_STATUS, dev, 0xB);
 	memset(p, 0, sizeof(p));
-	put_le32(p + 4, 256);
-	request(0, VA_SET_VQUEUE, dev, p, 32);
-	put_le32(p, 1);
-	request(0, VA_SET_VQUEUE, dev, p, 32);
+	put_le32(p + offsetof(struct va_vqueue, size), 256);
+	request(0, VA_SET_VQUEUE, dev, p, sizeof(p));
+	put_le32(p + offsetof(struct va_vqueue, index), 1);
+	request(0, VA_SET_VQUEUE, dev, p, sizeof(p));
 	req32(VA_SET_DEVICE_STATUS, dev, 0xF);
 }
 
@@ -350,7 +358,7 @@ static void test_echo(uint16_t dev)
 int main(int argc, char **argv)
 {
 	uint16_t blk = 0, con = 0, rng = 0;
-	uint8_t p[8];
+	uint8_t p[8], conn[sizeof(struct va_connect)];
 	uint32_t port = 0, i;
 	int c, t;
 
@@ -368,24 +376,34 @@ int main(int argc, char **argv)
 		printf("Bail out! /dev/argo: %s\n", strerror(errno));
 		return 1;
 	}
+	/* CONNECT first: revision 1, the largest records, no HOLD */
+	memset(conn, 0, sizeof(conn));
+	put_le32(conn + offsetof(struct va_connect, revision), VA_REVISION);
+	put_le32(conn + offsetof(struct va_connect, max_size), VA_SIZE_MAX);
+	t = request(VA_TYPE_BUS, VA_BUS_CONNECT, 0, conn, sizeof(conn));
+	ok(t >= 0 && resp[t].len == sizeof(struct va_connect) &&
+	   get_le32(resp[t].payload) == VA_REVISION,
+	   "CONNECT answered with revision 1");
 	put_le16(p, 0);
-	put_le16(p + 2, 0);
+	put_le16(p + 2, 64);
 	t = request(VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
-	ok(t >= 0 && resp[t].len >= 4, "GET_DEVICES answered over Argo");
-	for (i = 0; t >= 0 && i < get_le16(resp[t].payload) &&
-	     4 + (i + 1) * 10 <= resp[t].len; i++) {
-		const uint8_t *e = resp[t].payload + 4 + i * 10;
-		uint16_t dn = get_le16(e);
+	ok(t >= 0 && resp[t].len == 6 + 8, "GET_DEVICES answered over Argo");
+	for (i = 1; t >= 0 && i < 8; i++) {
+		uint32_t id;
+		int ti;
 
-		printf("# device %u: id %u\n", dn, get_le32(e + 2));
-		if (dn >= 8)
+		if (!(resp[t].payload[6] & (1U << i)))
 			continue;
-		if (get_le32(e + 2) == VIRTIO_ID_BLOCK && !blk)
-			blk = dn;
-		if (get_le32(e + 2) == VIRTIO_ID_CONSOLE && !con)
-			con = dn;
-		if (get_le32(e + 2) == VIRTIO_ID_RNG && !rng)
-			rng = dn;
+		ti = request(0, VA_GET_DEVICE_INFO, i, NULL, 0);
+		id = ti >= 0 && resp[ti].len >= 4 ?
+		     get_le32(resp[ti].payload) : 0;
+		printf("# device %u: id %u\n", i, id);
+		if (id == VIRTIO_ID_BLOCK && !blk)
+			blk = i;
+		if (id == VIRTIO_ID_CONSOLE && !con)
+			con = i;
+		if (id == VIRTIO_ID_RNG && !rng)
+			rng = i;
 	}
 	ok(blk && con && rng, "blk, console and rng offered");
 	if (blk)
