@@ -60,7 +60,7 @@ void va_backend_kick(struct va_backend *be)
 void va_backend_fault(struct va_backend *be, const char *why)
 {
 	struct va_device *dev;
-	bool online;
+	bool online, quiet;
 
 	spin_lock(&be->lock);
 	if (be->state == VA_BE_FAILED) {
@@ -77,8 +77,16 @@ void va_backend_fault(struct va_backend *be, const char *why)
 	}
 	list_for_each_entry(dev, &be->devices, node)
 		va_device_fail(dev, NULL);
+	/*
+	 * While retrying, say it again only when the reason changes (a
+	 * backend first absent, then refusing CONNECT, gets both lines).
+	 */
+	quiet = !online && !be->denied && be->retries && why &&
+		!strncmp(be->last_why, why, sizeof(be->last_why) - 1);
+	if (why)
+		strscpy(be->last_why, why, sizeof(be->last_why));
 	spin_unlock(&be->lock);
-	if (why && (online || be->denied || !be->retries))
+	if (why && !quiet)
 		va_err(be, "%s%s", why,
 		       online ? ": failing its devices' I/O and removing them" :
 		       be->denied ? ": no devices" : "; will keep trying");
@@ -454,6 +462,29 @@ static int va_rx_used(struct va_backend *be, const struct va_hdr *h,
 	return 0;
 }
 
+/*
+ * A transport event (USED_CHAIN, EVENT_CONFIG) that broke a rule of its
+ * own: its framing held, so the rest of the message can still be read,
+ * and the fault is its device's alone (spec 7).  Only a record naming no
+ * device of ours fails the whole backend.
+ */
+static int va_rx_bad_event(struct va_backend *be, const struct va_hdr *h,
+			   const char **why)
+{
+	u16 num = le16_to_cpu(h->dev_num);
+	struct va_device *dev;
+	int r = 0;
+
+	spin_lock(&be->lock);
+	dev = va_find(be, num);
+	if (dev)
+		va_device_fail(dev, *why);
+	else if (!va_retired(be, num))
+		r = -EPROTO;
+	spin_unlock(&be->lock);
+	return r;
+}
+
 static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
 			const struct va_hdr *h, u32 off, const char **why)
 {
@@ -467,7 +498,7 @@ static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
 			argo_ring_copy(ring, off + VA_HDR_SIZE, &u, sizeof(u));
 		r = va_check_from_device(h, &u, plen, &be->link, why);
 		if (r)
-			return -EPROTO;
+			return va_rx_bad_event(be, h, why);
 		return va_rx_used(be, h, &u, ring, off + VA_CHAIN_HDR_SIZE, why);
 	}
 	if (plen > VA_CTRL_MAX) {
@@ -479,6 +510,8 @@ static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
 		return -EPROTO;
 	}
 	r = va_check_from_device(h, be->rxbuf, plen, &be->link, why);
+	if (r < 0 && !va_type(h))
+		return va_rx_bad_event(be, h, why);
 	if (r == VA_IGNORE) {
 		va_err(be, "ignoring message id 0x%02x (type 0x%02x)",
 		       h->msg_id, h->type);
@@ -678,7 +711,8 @@ static void va_discover(struct va_backend *be)
 		return;
 	do {
 		req.offset = cpu_to_le16(offset);
-		req.count = cpu_to_le16(VA_WINDOW_MAX);
+		/* no window reaches past the last device number */
+		req.count = cpu_to_le16(min(VA_WINDOW_MAX, 65536 - offset));
 		r = va_request(be, 0, VA_TYPE_BUS, VA_BUS_GET_DEVICES, &req,
 			       sizeof(req), resp, sizeof(*resp), &len);
 		if (r) {

@@ -408,6 +408,8 @@ int va_check_devices(const struct va_get_devices_req *req,
 		return reject(why, "GET_DEVICES answers another window");
 	if (count % 8 || count > le16_to_cpu(req->count))
 		return reject(why, "GET_DEVICES window larger than asked or unaligned");
+	if (offset + count > 65536)
+		return reject(why, "GET_DEVICES window beyond device number 65535");
 	if (next && (next % 8 || next < offset + count))
 		return reject(why, "GET_DEVICES next_offset goes backwards or is unaligned");
 	if (next && !count)

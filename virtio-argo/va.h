@@ -132,6 +132,7 @@ struct va_backend {
 	bool fault;
 	bool dying;			/* module unload: no new work */
 	unsigned int retries;
+	char last_why[96];		/* the last fault logged; under @lock */
 	bool was_online;		/* it answered GET_DEVICES once */
 	bool denied;			/* see VA_BE_DENIED */
 	atomic_t outstanding;

@@ -7,14 +7,18 @@
  *
  * It binds the backend port VA_BACKEND_PORT on /dev/argo (for any sender
  * unless -p names one domain) and serves, as docs/virtio-argo-protocol.md
- * describes, one virtio-blk device to every guest that talks to it:
- * dev_num 1, 4096 zero-filled sectors (writes are accepted and dropped),
- * VIRTIO_F_VERSION_1 only, one queue of at most 64 entries.  That lasts
- * until the guest's first read (VIRTIO_BLK_T_IN) at sector 1000 or beyond:
- * instead of answering it, va_hostile misbehaves as MODE says, and from
- * then on it reads and drops everything that guest sends, until it is
- * killed (SIGTERM and SIGINT exit 0).  The in-VM tests use it to show that
- * virtio-argo.ko survives a broken or malicious backend.
+ * (protocol 2: the virtio-msg bus over Argo) describes, one virtio-blk
+ * device to every guest that talks to it: dev_num 1, 4096 zero-filled
+ * sectors (writes are accepted and dropped), VIRTIO_F_VERSION_1 only, one
+ * queue of at most 64 entries.  It answers CONNECT honestly (revision 1,
+ * records up to the size asked, the VA_F_HOLD feature if asked) unless
+ * MODE says otherwise, and PINGs each guest once, after its first
+ * GET_DEVICES.  That lasts until the guest's first read
+ * (VIRTIO_BLK_T_IN) at sector 1000 or beyond: instead of answering it,
+ * va_hostile misbehaves as MODE says, and from then on it reads and
+ * drops everything that guest sends, until it is killed (SIGTERM and
+ * SIGINT exit 0).  The in-VM tests use it to show that virtio-argo.ko
+ * survives a broken or malicious backend.
  *
  *   good            never misbehave: a correct, zero-filled disk
  *   truncated       a USED_CHAIN whose msg_size runs past its Argo message
@@ -29,6 +33,11 @@
  *                   (message type VA_MSG_TYPE, seed from -s or the clock)
  *   unsolicited     a GET_CONFIG response nobody asked for, fresh token
  *   silent          no answer to that read, nor to anything after it
+ *   small           CONNECT settles records of at most 1024 bytes (the
+ *                   least allowed), which both sides keep to until the
+ *                   trigger; then a USED_CHAIN record of 2076 bytes
+ *   nohold          CONNECT settles no feature (VA_F_HOLD refused); the
+ *                   read is answered whole, but with VA_CHAIN_HOLD
  *   exit            exit(0) at once: the ring goes away with the process
  *
  * Modes that go on serving after the trigger (or have none):
@@ -36,33 +45,55 @@
  *                   the driver must see at once, never ended), then exit
  *   hold-forever    answer every read at sector 1000 or beyond with
  *                   VA_CHAIN_HOLD, and go on answering PINGs
- *   many-devices    no trigger: GET_DEVICES pages through 100 devices,
- *                   the disk and 99 of virtio id 0x3fff (no driver claims
- *                   it; no config, one queue), more than a guest may have
+ *   config-drop     answer that read, then answer every GET_CONFIG with
+ *                   another range than asked and send EVENT_CONFIG (now
+ *                   and after every later message): the guest drops the
+ *                   device, and must ignore the events that still come
+ *   many-devices    no trigger: GET_DEVICES answers windows of 64 device
+ *                   numbers, with 100 devices in all: the disk and 99 of
+ *                   virtio id 0x3fff (no driver claims it; no config, one
+ *                   queue), more than a guest may have
  *   config-storm    no trigger: once the driver set DRIVER_OK, an
  *                   EVENT_CONFIG after every message and whenever nothing
  *                   arrives, as fast as the guest's ring takes them
  *   in-order        no trigger: the device also offers VIRTIO_F_IN_ORDER,
  *                   although its USED_CHAIN records may come in any order
- *   config-drop     answer that read, then answer every GET_CONFIG with
- *                   another range than asked and send EVENT_CONFIG (now
- *                   and after every later message): the guest drops the
- *                   device, and must ignore the events that still come
  *   reset-used      no trigger: the answer to every reset (SET_DEVICE_STATUS
  *                   0) carries, in the same Argo message, a USED_CHAIN of
  *                   512 bytes for the queue's last completed chain, which
  *                   the driver takes back at the reset: the guest must
  *                   drop it, never copy it
+ *   type-bits       no trigger: every record sent has some of the header's
+ *                   type bits 2-7 set, which a receiver ignores
  *
- * Everything a guest sends is validated; a record breaking the protocol is
- * dropped with a line on stderr.  Event lines on stderr:
+ * Modes about CONNECT, which serve no device:
+ *   v1              a protocol 1 backend: every message whose Argo type is
+ *                   not VA_MSG_TYPE_V1 is dropped (and logged), nothing is
+ *                   ever sent
+ *   refuse          CONNECT answered with revision 0: no common revision
+ *   connect-features  CONNECT answered with a feature never offered (bit 5)
+ *   connect-small   CONNECT answered with max_size 512 (< VA_SIZE_MIN)
+ *   connect-big     CONNECT answered with a max_size above the one asked
+ *
+ * Everything a guest sends is checked with the bus's own parser
+ * (virtio-argo/check.c) and then against the device's state; a record
+ * breaking the protocol is dropped with a line on stderr, and so is one
+ * the parser says to ignore.  Requests the device cannot carry out get a
+ * bus ERROR event.  Event lines on stderr:
  *   va_hostile: guest N connected
+ *   va_hostile: guest N: CONNECT revision R max_size M features 0xF:
+ *     answered revision R max_size M features 0xF          (one line)
+ *   va_hostile: guest N: answered our PING
+ *   va_hostile: guest N: largest record B bytes, largest AVAIL_CHAIN data
+ *     D bytes                                              (one line)
+ *   va_hostile: guest N: as a protocol 1 backend, dropped message K of
+ *     type 0xT (B bytes; first record type 0xTT id 0xII)   (one line)
  *   va_hostile: trigger at sector S: sent MODE
  *   va_hostile: reset N: USED_CHAIN in the answer's message
  *
  * "selftest" needs no Argo: it feeds records straight into the handlers,
  * checks what they would send with a model of the driver's validation
- * (docs §6) and prints TAP.  Bad arguments exit 2 with the usage.
+ * (the same parser) and prints TAP.  Bad arguments exit 2 with the usage.
  */
 #define _GNU_SOURCE
 #include <endian.h>
@@ -82,7 +113,7 @@
 #include <linux/virtio_ids.h>
 
 #include "libargo.h"
-#include "argo/virtio_argo_proto.h"
+#include <argo/virtio_argo_check.h>
 #include "../lib/tap.h"
 
 #define DEV_NUM		1
@@ -97,12 +128,16 @@
 #define CHAIN_MAX	(256U << 20)	/* largest out_len/in_len accepted */
 #define MAX_GUESTS	64
 #define MAX_COMPLAINTS	20
-#define MAX_FEATURE_REQ	4		/* words one GET_DEVICE_FEATURES may ask */
+#define MAX_FEATURE_REQ	VA_FEATURE_BLOCKS_MAX	/* blocks one answer holds */
 #define BAD_DEV_NUM	7
 #define BAD_VQ		9
 #define OVERSIZE_EXTRA	512U
 #define GARBAGE_MAX	4096U
 #define DEFAULT_COUNT	20UL
+#define BAD_FEATURE	5		/* connect-features: a VA_F_ bit unknown */
+#define SMALL_BAD_SIZE	512U		/* connect-small: below VA_SIZE_MIN */
+#define BIG_RECORD	(2 * VA_SIZE_MIN)	/* small: the trigger's data */
+#define PING_DATA	0x56410000U	/* | the guest's domid */
 #define OUTHDR_SIZE	((uint32_t)sizeof(struct virtio_blk_outhdr))
 #define CONFIG_SIZE	((uint32_t)sizeof(struct virtio_blk_config))
 
@@ -111,6 +146,7 @@
 
 enum mode {
 	MODE_GOOD,
+	/* misbehave at the trigger read */
 	MODE_TRUNCATED,
 	MODE_WRONG_CHAIN,
 	MODE_OVERSIZE,
@@ -120,14 +156,24 @@ enum mode {
 	MODE_GARBAGE,
 	MODE_UNSOLICITED,
 	MODE_SILENT,
+	MODE_SMALL,
+	MODE_NOHOLD,
 	MODE_EXIT,
 	MODE_HOLD_EXIT,
 	MODE_HOLD_FOREVER,
+	MODE_CONFIG_DROP,
+	/* serve throughout */
 	MODE_MANY_DEVICES,
 	MODE_CONFIG_STORM,
 	MODE_IN_ORDER,
-	MODE_CONFIG_DROP,
 	MODE_RESET_USED,
+	MODE_TYPE_BITS,
+	/* CONNECT */
+	MODE_V1,
+	MODE_REFUSE,
+	MODE_CONNECT_FEATURES,
+	MODE_CONNECT_SMALL,
+	MODE_CONNECT_BIG,
 	MODE_COUNT
 };
 
@@ -142,26 +188,35 @@ static const char *const mode_names[MODE_COUNT] = {
 	[MODE_GARBAGE] = "garbage",
 	[MODE_UNSOLICITED] = "unsolicited",
 	[MODE_SILENT] = "silent",
+	[MODE_SMALL] = "small",
+	[MODE_NOHOLD] = "nohold",
 	[MODE_EXIT] = "exit",
 	[MODE_HOLD_EXIT] = "hold-exit",
 	[MODE_HOLD_FOREVER] = "hold-forever",
+	[MODE_CONFIG_DROP] = "config-drop",
 	[MODE_MANY_DEVICES] = "many-devices",
 	[MODE_CONFIG_STORM] = "config-storm",
 	[MODE_IN_ORDER] = "in-order",
-	[MODE_CONFIG_DROP] = "config-drop",
 	[MODE_RESET_USED] = "reset-used",
+	[MODE_TYPE_BITS] = "type-bits",
+	[MODE_V1] = "v1",
+	[MODE_REFUSE] = "refuse",
+	[MODE_CONNECT_FEATURES] = "connect-features",
+	[MODE_CONNECT_SMALL] = "connect-small",
+	[MODE_CONNECT_BIG] = "connect-big",
 };
 
 /* many-devices: the disk and this many more, of EXTRA_DEVICE_ID. */
 #define EXTRA_DEVICES	99U
 #define EXTRA_DEVICE_ID	0x3fffU
+#define LAST_DEV_NUM	(DEV_NUM + EXTRA_DEVICES)
+/* many-devices: device numbers per GET_DEVICES window */
+#define MANY_WINDOW	64U
 
 /* Modes that misbehave at the trigger read. */
 static bool mode_triggers(enum mode m)
 {
-	return m != MODE_GOOD && m != MODE_MANY_DEVICES &&
-	       m != MODE_CONFIG_STORM && m != MODE_IN_ORDER &&
-	       m != MODE_RESET_USED;
+	return m >= MODE_TRUNCATED && m <= MODE_CONFIG_DROP;
 }
 
 /* The features the device offers, by 32-bit word: VIRTIO_F_VERSION_1. */
@@ -195,17 +250,25 @@ struct guest {
 	bool done;		/* misbehaved at it: ignore it from now on */
 	bool gone;		/* a send to it failed: skip sends until it talks */
 	bool warned_type;
+	bool connected;		/* CONNECT answered with a revision */
+	bool pinged;		/* our PING went out on this connection */
+	bool ping_answered;
 	uint16_t domid;
 	uint32_t port;
 	uint16_t last_token;
+	uint16_t ping_token;
 	unsigned int complaints;
+	unsigned int v1_drops;	/* v1: messages dropped */
+	struct va_link link;	/* what CONNECT settled */
+	uint32_t max_record;	/* largest record received, bytes */
+	uint32_t max_frag;	/* largest AVAIL_CHAIN data received */
 	uint8_t status;
 	uint32_t drv_features[FEATURE_WORDS];
 	bool drv_extra;		/* the driver set bits beyond our words */
 	bool churn;		/* config-drop: triggered */
 	uint16_t last_chain;	/* reset-used: the last chain answered */
 	unsigned int resets;	/* reset-used: resets answered */
-	uint32_t generation;	/* EVENT_CONFIG's generation */
+	uint32_t generation;	/* config generation */
 	struct queue vq[NUM_VQS];
 };
 
@@ -244,17 +307,32 @@ static __printf(1, 2) void say(const char *fmt, ...)
 	fprintf(stderr, "va_hostile: %s\n", line);
 }
 
+/* Log a line about @g, but only the first MAX_COMPLAINTS of its kind. */
+static bool say_limited(struct guest *g)
+{
+	if (g->complaints == MAX_COMPLAINTS)
+		say("guest %u: more dropped records, not logged", g->domid);
+	if (g->complaints <= MAX_COMPLAINTS)
+		g->complaints++;
+	return g->complaints <= MAX_COMPLAINTS;
+}
+
 /* A record from @g that breaks the protocol is dropped, and said (a few). */
 static int complain(struct guest *g, uint8_t msg_id, const char *why)
 {
-	if (g->complaints < MAX_COMPLAINTS)
+	if (say_limited(g))
 		say("guest %u: dropped record 0x%02x: %s", g->domid, msg_id,
 		    why);
-	else if (g->complaints == MAX_COMPLAINTS)
-		say("guest %u: more bad records, not logged", g->domid);
-	if (g->complaints <= MAX_COMPLAINTS)
-		g->complaints++;
 	return -EPROTO;
+}
+
+/* A well-formed record the device does not act on (parser: VA_IGNORE). */
+static int ignore(struct guest *g, const struct va_hdr *hd)
+{
+	if (say_limited(g))
+		say("guest %u: ignored record 0x%02x (type 0x%02x)", g->domid,
+		    hd->msg_id, hd->type);
+	return 0;
 }
 
 /* splitmix64: good enough random bytes for the garbage mode and the fuzz. */
@@ -336,6 +414,16 @@ static void reset_device(struct guest *g)
 		reset_queue(&g->vq[i]);
 }
 
+/* A new ring of the guest's, or a new CONNECT: nothing settled yet. */
+static void reset_link(struct guest *g)
+{
+	g->connected = false;
+	g->pinged = false;
+	g->link.max_size = VA_SIZE_MAX;
+	g->link.features = 0;
+	reset_device(g);
+}
+
 static struct guest *guest_get(struct hostile *h, uint16_t domid,
 			       uint32_t port)
 {
@@ -356,7 +444,7 @@ static struct guest *guest_get(struct hostile *h, uint16_t domid,
 			say("guest %u connected", domid);
 			g->port = port;
 			g->complaints = 0;
-			reset_device(g);
+			reset_link(g);
 		}
 		return g;
 	}
@@ -371,18 +459,41 @@ static struct guest *guest_get(struct hostile *h, uint16_t domid,
 	free_slot->used = true;
 	free_slot->domid = domid;
 	free_slot->port = port;
+	reset_link(free_slot);
 	say("guest %u connected", domid);
 	return free_slot;
 }
 
-/* Send one message; a failure means the guest went away (or will soon). */
-static int send_msg(struct hostile *h, struct guest *g, const void *buf,
+/* type-bits: set some of bits 2-7 in the type of every record of @buf. */
+static void odd_type_bits(struct hostile *h, uint8_t *buf, size_t len)
+{
+	size_t off = 0;
+	uint16_t size;
+
+	while (off < len && len - off >= VA_HDR_SIZE) {
+		buf[off] |= (uint8_t)((rnd(h) & ~(uint64_t)VA_TYPE_MASK) |
+				      0x80);
+		memcpy(&size, buf + off + 6, 2);
+		size = le16toh(size);
+		if (size < VA_HDR_SIZE)
+			break;
+		off += size;
+	}
+}
+
+/*
+ * Send one message (built in @buf, h->tx but for the selftest's
+ * callers); a failure means the guest went away (or will soon).
+ */
+static int send_msg(struct hostile *h, struct guest *g, uint8_t *buf,
 		    size_t len)
 {
 	int r;
 
 	if (g->gone)
 		return -1;
+	if (h->mode == MODE_TYPE_BITS)
+		odd_type_bits(h, buf, len);
 	r = h->send(h, g, buf, len);
 	if (!r)
 		return 0;
@@ -396,19 +507,20 @@ static int send_msg(struct hostile *h, struct guest *g, const void *buf,
 }
 
 /*
- * Send a reply of @total bytes (zeros, then @status) as USED_CHAIN(s);
- * the last one also carries @last_flags (VA_CHAIN_HOLD).
+ * Send a reply of @total bytes (zeros, then @status) as USED_CHAIN(s) of
+ * at most the settled record size; the last one also carries
+ * @last_flags (VA_CHAIN_HOLD).
  */
 static int send_used_flags(struct hostile *h, struct guest *g,
 			   uint16_t dev_num, uint16_t vq, uint16_t chain,
 			   uint32_t total, uint8_t status, uint16_t last_flags)
 {
-	uint32_t off = 0, w;
+	uint32_t off = 0, w, frag = va_frag_max(&g->link);
 	uint16_t flags;
 	size_t n;
 
 	do {
-		w = min_u32(total - off, VA_FRAG_MAX);
+		w = min_u32(total - off, frag);
 		flags = (off ? 0 : VA_CHAIN_FIRST) |
 			(off + w == total ? VA_CHAIN_LAST | last_flags : 0);
 		n = build_used(h->tx, dev_num, vq, chain, total, off, w, flags,
@@ -427,22 +539,29 @@ static int send_used(struct hostile *h, struct guest *g, uint16_t dev_num,
 	return send_used_flags(h, g, dev_num, vq, chain, total, status, 0);
 }
 
-/* One EVENT_CONFIG for the disk. */
+/* One EVENT_CONFIG for the disk: its status and all of its config. */
 static int send_config_event(struct hostile *h, struct guest *g)
 {
-	struct va_generation gen = { .generation = htole32(g->generation) };
+	struct va_event_config e = {
+		.status = htole32(g->status),
+		.generation = htole32(g->generation),
+		.offset = 0,
+		.size = htole32(CONFIG_SIZE),
+	};
+	size_t n = VA_HDR_SIZE + sizeof(e) + CONFIG_SIZE;
 
-	put_hdr(h->tx, 0, VA_EVENT_CONFIG, DEV_NUM, 0,
-		VA_HDR_SIZE + sizeof(gen));
-	memcpy(h->tx + VA_HDR_SIZE, &gen, sizeof(gen));
-	return send_msg(h, g, h->tx, VA_HDR_SIZE + sizeof(gen));
+	put_hdr(h->tx, 0, VA_EVENT_CONFIG, DEV_NUM, 0, n);
+	memcpy(h->tx + VA_HDR_SIZE, &e, sizeof(e));
+	memcpy(h->tx + VA_HDR_SIZE + sizeof(e), h->config, CONFIG_SIZE);
+	return send_msg(h, g, h->tx, n);
 }
 
 static int reply(struct hostile *h, struct guest *g, const struct va_hdr *rq,
-		  const void *payload, uint32_t len)
+		 const void *payload, uint32_t len)
 {
-	put_hdr(h->tx, VA_TYPE_RESPONSE | (rq->type & VA_TYPE_BUS), rq->msg_id,
-		le16toh(rq->dev_num), le16toh(rq->token), VA_HDR_SIZE + len);
+	put_hdr(h->tx, VA_TYPE_RESPONSE | (va_type(rq) & VA_TYPE_BUS),
+		rq->msg_id, le16toh(rq->dev_num), le16toh(rq->token),
+		VA_HDR_SIZE + len);
 	if (len)
 		memcpy(h->tx + VA_HDR_SIZE, payload, len);
 	return send_msg(h, g, h->tx, VA_HDR_SIZE + len);
@@ -468,16 +587,36 @@ static int reply_reset_used(struct hostile *h, struct guest *g,
 	return send_msg(h, g, h->tx, n);
 }
 
-static int reply_error(struct hostile *h, struct guest *g,
-		       const struct va_hdr *rq, uint32_t err)
+/* The bus ERROR event: request @rq will not be carried out (@err). */
+static int send_error(struct hostile *h, struct guest *g,
+		      const struct va_hdr *rq, uint32_t err)
 {
-	struct va_error e = { .error = htole32(err) };
+	struct va_bus_error e = {
+		.dev_num = rq->dev_num,
+		.token = rq->token,
+		.msg_id = rq->msg_id,
+		.type = va_type(rq),
+		.error = htole32(err),
+	};
 
-	put_hdr(h->tx, VA_TYPE_RESPONSE | VA_TYPE_ERROR |
-		(rq->type & VA_TYPE_BUS), rq->msg_id, le16toh(rq->dev_num),
-		le16toh(rq->token), VA_HDR_SIZE + sizeof(e));
+	put_hdr(h->tx, VA_TYPE_BUS, VA_BUS_ERROR, 0, 0,
+		VA_HDR_SIZE + sizeof(e));
 	memcpy(h->tx + VA_HDR_SIZE, &e, sizeof(e));
 	return send_msg(h, g, h->tx, VA_HDR_SIZE + sizeof(e));
+}
+
+/* Our own PING, once a connection: the guest must answer it. */
+static int send_ping(struct hostile *h, struct guest *g)
+{
+	struct va_ping p = { .data = htole32(PING_DATA | g->domid) };
+
+	g->pinged = true;
+	if (!++g->ping_token)
+		g->ping_token = 1;
+	put_hdr(h->tx, VA_TYPE_BUS, VA_BUS_PING, 0, g->ping_token,
+		VA_HDR_SIZE + sizeof(p));
+	memcpy(h->tx + VA_HDR_SIZE, &p, sizeof(p));
+	return send_msg(h, g, h->tx, VA_HDR_SIZE + sizeof(p));
 }
 
 /* ---- the misbehaviours ---- */
@@ -503,7 +642,7 @@ static uint16_t unused_chain(const struct queue *q, uint16_t id)
 static void send_truncated(struct hostile *h, struct guest *g, uint16_t vq,
 			   uint16_t id, uint32_t total)
 {
-	uint32_t w = min_u32(total, VA_FRAG_MAX);
+	uint32_t w = min_u32(total, va_frag_max(&g->link));
 
 	/* @total >= 1, so half the data is always less than msg_size says. */
 	build_used(h->tx, DEV_NUM, vq, id, total, 0, w,
@@ -515,7 +654,8 @@ static void send_truncated(struct hostile *h, struct guest *g, uint16_t vq,
 static void send_bad_offset(struct hostile *h, struct guest *g, uint16_t vq,
 			    uint16_t id, uint32_t total)
 {
-	uint32_t first = min_u32(total / 2, VA_FRAG_MAX), off, second;
+	uint32_t frag = va_frag_max(&g->link);
+	uint32_t first = min_u32(total / 2, frag), off, second;
 	size_t n;
 
 	n = build_used(h->tx, DEV_NUM, vq, id, total, 0, first,
@@ -523,11 +663,27 @@ static void send_bad_offset(struct hostile *h, struct guest *g, uint16_t vq,
 	if (send_msg(h, g, h->tx, n))
 		return;
 	off = first + 1;		/* one byte never sent */
-	second = min_u32(total - off, VA_FRAG_MAX);
+	second = min_u32(total - off, frag);
 	n = build_used(h->tx, DEV_NUM, vq, id, total, off, second,
 		       off + second == total ? VA_CHAIN_LAST : 0,
 		       VIRTIO_BLK_S_OK);
 	send_msg(h, g, h->tx, n);
+}
+
+/*
+ * small: the chain's first BIG_RECORD bytes in one record, larger than
+ * the 1024 bytes CONNECT settled.  The trigger reads 4 KiB or more, so
+ * the record is right in every other respect.
+ */
+static void send_big_record(struct hostile *h, struct guest *g, uint16_t vq,
+			    uint16_t id, uint32_t total)
+{
+	uint32_t w = BIG_RECORD;
+
+	send_msg(h, g, h->tx,
+		 build_used(h->tx, DEV_NUM, vq, id, total, 0, w,
+			    VA_CHAIN_FIRST | (w == total ? VA_CHAIN_LAST : 0),
+			    VIRTIO_BLK_S_OK));
 }
 
 static void send_garbage(struct hostile *h, struct guest *g)
@@ -550,7 +706,7 @@ static void send_garbage(struct hostile *h, struct guest *g)
 static void send_unsolicited(struct hostile *h, struct guest *g)
 {
 	struct va_config c = {
-		.generation = 0,
+		.generation = htole32(g->generation),
 		.offset = 0,
 		.size = htole32(sizeof(uint64_t)),
 	};
@@ -602,6 +758,14 @@ static void misbehave(struct hostile *h, struct guest *g, uint16_t vq,
 	case MODE_UNSOLICITED:
 		send_unsolicited(h, g);
 		break;
+	case MODE_SMALL:
+		send_big_record(h, g, vq, id, in_len);
+		break;
+	case MODE_NOHOLD:
+		/* HOLD although CONNECT settled no VA_F_HOLD */
+		send_used_flags(h, g, DEV_NUM, vq, id, in_len, VIRTIO_BLK_S_OK,
+				VA_CHAIN_HOLD);
+		break;
 	case MODE_HOLD_EXIT:
 	case MODE_EXIT:
 		if (h->mode == MODE_HOLD_EXIT)
@@ -620,13 +784,7 @@ static void misbehave(struct hostile *h, struct guest *g, uint16_t vq,
 		g->generation++;
 		send_config_event(h, g);
 		break;
-	case MODE_SILENT:
-	case MODE_GOOD:
-	case MODE_MANY_DEVICES:
-	case MODE_CONFIG_STORM:
-	case MODE_IN_ORDER:
-	case MODE_RESET_USED:
-	case MODE_COUNT:
+	default:	/* silent, and the modes that never trigger */
 		break;
 	}
 	say("trigger at sector %llu: sent %s", (unsigned long long)sector,
@@ -691,6 +849,11 @@ answer:
 	send_used(h, g, DEV_NUM, vq, id, c->in_len, status);
 }
 
+/*
+ * One AVAIL_CHAIN record, its fixed part and flags already checked by
+ * va_check_from_driver(): the fragment's place in its chain is ours to
+ * check.
+ */
 static int handle_avail(struct hostile *h, struct guest *g,
 			const struct va_hdr *hd, const uint8_t *p,
 			uint32_t len)
@@ -701,8 +864,6 @@ static int handle_avail(struct hostile *h, struct guest *g,
 	struct chain *c;
 	struct queue *q;
 
-	if (len < sizeof(a))
-		return complain(g, hd->msg_id, "AVAIL_CHAIN truncated");
 	memcpy(&a, p, sizeof(a));
 	p += sizeof(a);
 	dlen = len - sizeof(a);
@@ -712,6 +873,11 @@ static int handle_avail(struct hostile *h, struct guest *g,
 	in_len = le32toh(a.in_len);
 	offset = le32toh(a.offset);
 	flags = le16toh(a.flags);
+	if (dlen > g->max_frag) {
+		g->max_frag = dlen;
+		say("guest %u: largest record %u bytes, largest AVAIL_CHAIN data %u bytes",
+		    g->domid, g->max_record, g->max_frag);
+	}
 
 	if (le16toh(hd->dev_num) != DEV_NUM)
 		return complain(g, hd->msg_id, "chain for an unknown device");
@@ -720,12 +886,8 @@ static int handle_avail(struct hostile *h, struct guest *g,
 	q = &g->vq[vq];
 	if (id >= q->size)
 		return complain(g, hd->msg_id, "chain id beyond the queue");
-	if ((flags & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST)) || a.rsvd)
-		return complain(g, hd->msg_id, "unknown flags or rsvd");
 	if (out_len > CHAIN_MAX || in_len > CHAIN_MAX)
 		return complain(g, hd->msg_id, "chain too large");
-	if (dlen > VA_FRAG_MAX)
-		return complain(g, hd->msg_id, "fragment too large");
 
 	c = &q->chains[id];
 	if (flags & VA_CHAIN_FIRST) {
@@ -768,75 +930,126 @@ static int handle_avail(struct hostile *h, struct guest *g,
 	return 0;
 }
 
-/*
- * GET_DEVICES of many-devices: entry 0 is the disk, entry i the extra
- * device numbered DEV_NUM + i; a page holds at most @max of them.
- */
-static int many_devices_page(struct hostile *h, struct guest *g,
-			     const struct va_hdr *hd, uint16_t offset,
-			     uint16_t max)
+/* Is @num one of our devices (for @h's mode)? */
+static bool present(const struct hostile *h, uint32_t num)
 {
-	uint8_t out[sizeof(struct va_get_devices_resp) +
-		    VA_MAX_DEVICES * sizeof(struct va_device_entry)];
-	uint32_t total = 1 + EXTRA_DEVICES, i, n;
-	struct va_get_devices_resp rs;
-	struct va_device_entry e;
-
-	n = offset < total ? total - offset : 0;
-	if (n > max)
-		n = max;
-	if (n > VA_MAX_DEVICES)
-		n = VA_MAX_DEVICES;
-	rs.count = htole16(n);
-	rs.next = htole16(offset + n < total ? offset + n : 0);
-	memcpy(out, &rs, sizeof(rs));
-	for (i = 0; i < n; i++) {
-		e.dev_num = htole16(DEV_NUM + offset + i);
-		e.device_id = htole32(offset + i ? EXTRA_DEVICE_ID :
-				      VIRTIO_ID_BLOCK);
-		e.vendor_id = htole32(DEV_VENDOR);
-		memcpy(out + sizeof(rs) + i * sizeof(e), &e, sizeof(e));
-	}
-	return reply(h, g, hd, out, sizeof(rs) + n * sizeof(e));
+	if (h->mode == MODE_MANY_DEVICES)
+		return num >= DEV_NUM && num <= LAST_DEV_NUM;
+	return num == DEV_NUM;
 }
 
+/*
+ * GET_DEVICES: the window asked (a multiple of 8, checked by the parser),
+ * at most VA_WINDOW_MAX device numbers or, in many-devices, MANY_WINDOW
+ * of them; next_offset goes on while devices remain beyond it.
+ */
+static int get_devices(struct hostile *h, struct guest *g,
+		       const struct va_hdr *hd, const uint8_t *p)
+{
+	uint8_t out[sizeof(struct va_get_devices_resp) + VA_WINDOW_MAX / 8];
+	struct va_get_devices_resp rs;
+	struct va_get_devices_req rq;
+	uint32_t offset, count, i, next = 0;
+	int r;
+
+	memcpy(&rq, p, sizeof(rq));
+	offset = le16toh(rq.offset);
+	count = min_u32(le16toh(rq.count), h->mode == MODE_MANY_DEVICES ?
+			MANY_WINDOW : VA_WINDOW_MAX);
+	memset(out, 0, sizeof(out));
+	for (i = 0; i < count; i++)
+		if (present(h, offset + i))
+			out[sizeof(rs) + i / 8] |= 1U << (i % 8);
+	if (count && h->mode == MODE_MANY_DEVICES &&
+	    offset + count <= LAST_DEV_NUM)
+		next = offset + count;
+	rs.offset = rq.offset;
+	rs.count = htole16(count);
+	rs.next_offset = htole16(next);
+	memcpy(out, &rs, sizeof(rs));
+	r = reply(h, g, hd, out, sizeof(rs) + count / 8);
+	if (!r && !g->pinged)
+		r = send_ping(h, g);
+	return r;
+}
+
+/*
+ * CONNECT: settle the link, or not, as the mode says.  A CONNECT starts
+ * the guest's connection over: its device is reset.
+ */
+static int handle_connect(struct hostile *h, struct guest *g,
+			  const struct va_hdr *hd, const uint8_t *p)
+{
+	struct va_connect rq, rs;
+	uint32_t max_size = VA_SIZE_MAX;
+	uint64_t features = VA_F_KNOWN;
+
+	memcpy(&rq, p, sizeof(rq));
+	reset_link(g);
+	if (h->mode == MODE_SMALL)
+		max_size = VA_SIZE_MIN;
+	if (h->mode == MODE_NOHOLD)
+		features = 0;
+	g->connected = !va_connect_choose(&rq, max_size, features, &rs);
+	switch (h->mode) {
+	case MODE_REFUSE:
+		rs.revision = 0;
+		g->connected = false;
+		break;
+	case MODE_CONNECT_FEATURES:
+		rs.features = htole64(le64toh(rq.features) |
+				      1ULL << BAD_FEATURE);
+		g->connected = false;
+		break;
+	case MODE_CONNECT_SMALL:
+		rs.max_size = htole32(SMALL_BAD_SIZE);
+		g->connected = false;
+		break;
+	case MODE_CONNECT_BIG:
+		rs.max_size = htole32(le32toh(rq.max_size) + 1);
+		g->connected = false;
+		break;
+	default:
+		break;
+	}
+	if (g->connected) {
+		g->link.max_size = le32toh(rs.max_size);
+		g->link.features = le64toh(rs.features);
+	}
+	say("guest %u: CONNECT revision %u max_size %u features 0x%llx: answered revision %u max_size %u features 0x%llx",
+	    g->domid, le32toh(rq.revision), le32toh(rq.max_size),
+	    (unsigned long long)le64toh(rq.features), le32toh(rs.revision),
+	    le32toh(rs.max_size), (unsigned long long)le64toh(rs.features));
+	return reply(h, g, hd, &rs, sizeof(rs));
+}
+
+/* The answer to our PING, the only request we make. */
+static int handle_answer(struct guest *g, const struct va_hdr *hd,
+			 const uint8_t *p)
+{
+	struct va_ping pg;
+
+	memcpy(&pg, p, sizeof(pg));
+	if (!g->pinged || le16toh(hd->token) != g->ping_token ||
+	    le32toh(pg.data) != (PING_DATA | g->domid))
+		return complain(g, hd->msg_id, "answers no PING of ours");
+	if (!g->ping_answered)
+		say("guest %u: answered our PING", g->domid);
+	g->ping_answered = true;
+	return 0;
+}
+
+/* A bus request but CONNECT (the parser let through only known ones). */
 static int handle_bus(struct hostile *h, struct guest *g,
 		      const struct va_hdr *hd, const uint8_t *p, uint32_t len)
 {
-	uint8_t out[sizeof(struct va_get_devices_resp) +
-		    sizeof(struct va_device_entry)];
-	struct va_get_devices_resp rs;
-	struct va_get_devices_req rq;
-	struct va_device_entry e;
-	uint16_t n;
-
-	if (hd->msg_id >= VA_BUS_EVENT_DEVICE)
-		return complain(g, hd->msg_id, "not a bus request");
-	if (le16toh(hd->dev_num))
-		return reply_error(h, g, hd, EINVAL);
 	switch (hd->msg_id) {
 	case VA_BUS_GET_DEVICES:
-		if (len != sizeof(rq))
-			return reply_error(h, g, hd, EINVAL);
-		memcpy(&rq, p, sizeof(rq));
-		if (h->mode == MODE_MANY_DEVICES)
-			return many_devices_page(h, g, hd, le16toh(rq.offset),
-						 le16toh(rq.max));
-		n = !le16toh(rq.offset) && le16toh(rq.max);
-		rs.count = htole16(n);
-		rs.next = 0;
-		memcpy(out, &rs, sizeof(rs));
-		e.dev_num = htole16(DEV_NUM);
-		e.device_id = htole32(VIRTIO_ID_BLOCK);
-		e.vendor_id = htole32(DEV_VENDOR);
-		memcpy(out + sizeof(rs), &e, sizeof(e));
-		return reply(h, g, hd, out, sizeof(rs) + n * sizeof(e));
+		return get_devices(h, g, hd, p);
 	case VA_BUS_PING:
-		if (len != sizeof(struct va_ping))
-			return reply_error(h, g, hd, EINVAL);
 		return reply(h, g, hd, p, len);
 	}
-	return reply_error(h, g, hd, EOPNOTSUPP);
+	return ignore(g, hd);
 }
 
 static const uint32_t *features_of(const struct hostile *h)
@@ -855,6 +1068,49 @@ static bool features_ok(const struct hostile *h, const struct guest *g)
 	return !g->drv_extra;
 }
 
+/* GET_DEVICE_FEATURES of @words: the blocks asked, zero beyond ours. */
+static int get_features(struct hostile *h, struct guest *g,
+			const struct va_hdr *hd, const uint8_t *p,
+			const uint32_t *words)
+{
+	uint8_t out[sizeof(struct va_features) + 4 * MAX_FEATURE_REQ];
+	struct va_features f;
+	uint32_t index, count, i, w;
+	uint64_t at;
+
+	memcpy(&f, p, sizeof(f));
+	index = le32toh(f.index);
+	count = le32toh(f.count);
+	if (count > MAX_FEATURE_REQ)
+		return send_error(h, g, hd, EINVAL);
+	memcpy(out, &f, sizeof(f));
+	for (i = 0; i < count; i++) {
+		at = (uint64_t)index + i;
+		w = htole32(at < FEATURE_WORDS ? words[at] : 0);
+		memcpy(out + sizeof(f) + 4 * i, &w, 4);
+	}
+	return reply(h, g, hd, out, sizeof(f) + 4 * count);
+}
+
+/* GET_DEVICE_INFO: device_id 0 says there is no such device. */
+static int get_info(struct hostile *h, struct guest *g,
+		    const struct va_hdr *hd)
+{
+	uint16_t num = le16toh(hd->dev_num);
+	struct va_device_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (present(h, num)) {
+		info.device_id = htole32(num == DEV_NUM ? VIRTIO_ID_BLOCK :
+					 EXTRA_DEVICE_ID);
+		info.vendor_id = htole32(DEV_VENDOR);
+		info.num_feature_bits = htole32(32 * FEATURE_WORDS);
+		info.config_size = htole32(num == DEV_NUM ? CONFIG_SIZE : 0);
+		info.max_virtqueues = htole32(NUM_VQS);
+	}
+	return reply(h, g, hd, &info, sizeof(info));
+}
+
 /*
  * many-devices: a request for one of the extra devices, which have no
  * config and no driver: the guest only learns about them and resets them.
@@ -863,204 +1119,204 @@ static int handle_extra(struct hostile *h, struct guest *g,
 			const struct va_hdr *hd, const uint8_t *p,
 			uint32_t len)
 {
-	uint8_t out[sizeof(struct va_features) + 4 * FEATURE_WORDS];
-	struct va_device_info info;
-	struct va_features f;
-	uint32_t w, i;
-
 	switch (hd->msg_id) {
-	case VA_GET_DEVICE_INFO:
-		memset(&info, 0, sizeof(info));
-		info.device_id = htole32(EXTRA_DEVICE_ID);
-		info.vendor_id = htole32(DEV_VENDOR);
-		info.num_feature_words = htole32(FEATURE_WORDS);
-		info.max_virtqueues = htole32(1);
-		return reply(h, g, hd, &info, sizeof(info));
 	case VA_GET_DEVICE_FEATURES:
-		if (len != sizeof(f))
-			break;
-		memcpy(&f, p, sizeof(f));
-		if (le32toh(f.index) || le32toh(f.count) > FEATURE_WORDS)
-			break;
-		memcpy(out, &f, sizeof(f));
-		for (i = 0; i < le32toh(f.count); i++) {
-			w = htole32(dev_features[i]);
-			memcpy(out + sizeof(f) + 4 * i, &w, 4);
-		}
-		return reply(h, g, hd, out, sizeof(f) + 4 * le32toh(f.count));
+		return get_features(h, g, hd, p, dev_features);
 	case VA_SET_DRIVER_FEATURES:
 		return reply(h, g, hd, NULL, 0);
 	case VA_SET_DEVICE_STATUS:
-		if (len != sizeof(struct va_status))
-			break;
 		return reply(h, g, hd, p, len);	/* any status sticks */
 	}
-	return reply_error(h, g, hd, EINVAL);
+	return send_error(h, g, hd, EINVAL);
 }
 
-/* A control request (ids below 0x40) for device DEV_NUM. */
+/* Features the driver sets, sizes checked by the parser. */
+static int set_features(struct hostile *h, struct guest *g,
+			const struct va_hdr *hd, const uint8_t *p)
+{
+	struct va_features f;
+	uint32_t index, count, i, w;
+	uint64_t at;
+
+	memcpy(&f, p, sizeof(f));
+	index = le32toh(f.index);
+	count = le32toh(f.count);
+	for (i = 0; i < count; i++) {
+		memcpy(&w, p + sizeof(f) + 4 * i, 4);
+		at = (uint64_t)index + i;
+		if (at < FEATURE_WORDS)
+			g->drv_features[at] = le32toh(w);
+		else if (w)
+			g->drv_extra = true;
+	}
+	return reply(h, g, hd, NULL, 0);
+}
+
+/* Is [@offset, + @size) a range one config request may cover? */
+static bool config_range(uint32_t offset, uint32_t size)
+{
+	return size <= VA_CONFIG_CHUNK && offset <= CONFIG_SIZE &&
+	       size <= CONFIG_SIZE - offset;
+}
+
+/*
+ * GET_CONFIG, and SET_CONFIG (@set): the answer is the range's bytes.
+ * Every field we offer is read-only, so a write changes nothing; one
+ * made against another generation is refused (an answer of size 0).
+ */
+static int config_request(struct hostile *h, struct guest *g,
+			  const struct va_hdr *hd, const uint8_t *p, bool set)
+{
+	uint8_t out[sizeof(struct va_config) + VA_CONFIG_CHUNK];
+	uint32_t offset, size, generation = g->generation;
+	struct va_config cf;
+
+	if (set) {
+		memcpy(&cf, p, sizeof(cf));
+		generation = le32toh(cf.generation);
+	} else {
+		memcpy(&cf.offset, p, 4);
+		memcpy(&cf.size, p + 4, 4);
+	}
+	offset = le32toh(cf.offset);
+	size = le32toh(cf.size);
+	if (!config_range(offset, size))
+		return send_error(h, g, hd, EINVAL);
+	if (generation != g->generation)
+		size = 0;
+	cf.generation = htole32(g->generation);
+	cf.size = htole32(size);
+	/* config-drop: an answer for another range than asked */
+	if (g->churn)
+		cf.offset = htole32(offset + 1);
+	memcpy(out, &cf, sizeof(cf));
+	memcpy(out + sizeof(cf), h->config + offset, size);
+	return reply(h, g, hd, out, sizeof(cf) + size);
+}
+
+static int set_status(struct hostile *h, struct guest *g,
+		      const struct va_hdr *hd, const uint8_t *p)
+{
+	uint32_t w;
+
+	memcpy(&w, p, 4);
+	w = le32toh(w);
+	if (w > 0xff)
+		return send_error(h, g, hd, EINVAL);
+	if (!w)
+		reset_device(g);
+	else if ((w & VIRTIO_CONFIG_S_FEATURES_OK) && !features_ok(h, g))
+		w &= ~VIRTIO_CONFIG_S_FEATURES_OK;
+	g->status = w;
+	w = htole32(w);
+	if (!g->status && h->mode == MODE_RESET_USED)
+		return reply_reset_used(h, g, hd, w);
+	return reply(h, g, hd, &w, sizeof(w));
+}
+
+/* GET_VQUEUE (max_size 0: no such queue) and SET_VQUEUE (@set). */
+static int vqueue_request(struct hostile *h, struct guest *g,
+			  const struct va_hdr *hd, const uint8_t *p, bool set)
+{
+	struct va_vqueue vr;
+	uint32_t index, size;
+
+	memset(&vr, 0, sizeof(vr));
+	if (!set) {
+		memcpy(&vr.index, p, 4);
+		index = le32toh(vr.index);
+		if (index < NUM_VQS) {
+			vr.max_size = htole32(VQ_MAX);
+			vr.size = htole32(g->vq[index].size);
+		}
+		return reply(h, g, hd, &vr, sizeof(vr));
+	}
+	memcpy(&vr, p, sizeof(vr));
+	index = le32toh(vr.index);
+	size = le32toh(vr.size);
+	if (index >= NUM_VQS || !size || size > VQ_MAX)
+		return send_error(h, g, hd, EINVAL);
+	reset_queue(&g->vq[index]);
+	g->vq[index].size = size;
+	return reply(h, g, hd, NULL, 0);
+}
+
+/* A transport request, its size checked by the parser. */
 static int handle_control(struct hostile *h, struct guest *g,
 			  const struct va_hdr *hd, const uint8_t *p,
 			  uint32_t len)
 {
-	uint8_t out[sizeof(struct va_config) + VA_CONFIG_CHUNK];
-	uint32_t i, index, count, offset, size, w;
-	struct va_get_vqueue_resp vr;
-	struct va_device_info info;
-	struct va_set_vqueue sv;
-	struct va_features f;
-	struct va_config cf;
-	uint64_t at;
+	uint16_t num = le16toh(hd->dev_num);
+	struct va_shm_resp shm;
+	uint32_t w;
 
-	if (h->mode == MODE_MANY_DEVICES && le16toh(hd->dev_num) > DEV_NUM &&
-	    le16toh(hd->dev_num) <= DEV_NUM + EXTRA_DEVICES)
+	if (hd->msg_id == VA_GET_DEVICE_INFO)
+		return get_info(h, g, hd);
+	if (present(h, num) && num != DEV_NUM)
 		return handle_extra(h, g, hd, p, len);
-	if (le16toh(hd->dev_num) != DEV_NUM)
-		return reply_error(h, g, hd, ENODEV);
+	if (num != DEV_NUM)
+		return send_error(h, g, hd, ENODEV);
 	switch (hd->msg_id) {
-	case VA_GET_DEVICE_INFO:
-		if (len)
-			break;
-		memset(&info, 0, sizeof(info));
-		info.device_id = htole32(VIRTIO_ID_BLOCK);
-		info.vendor_id = htole32(DEV_VENDOR);
-		info.num_feature_words = htole32(FEATURE_WORDS);
-		info.config_size = htole32(CONFIG_SIZE);
-		info.max_virtqueues = htole32(NUM_VQS);
-		return reply(h, g, hd, &info, sizeof(info));
 	case VA_GET_DEVICE_FEATURES:
-		if (len != sizeof(f))
-			break;
-		memcpy(&f, p, sizeof(f));
-		index = le32toh(f.index);
-		count = le32toh(f.count);
-		if (count > MAX_FEATURE_REQ)
-			break;
-		memcpy(out, &f, sizeof(f));
-		for (i = 0; i < count; i++) {
-			at = (uint64_t)index + i;
-			w = htole32(at < FEATURE_WORDS ? features_of(h)[at] : 0);
-			memcpy(out + sizeof(f) + 4 * i, &w, 4);
-		}
-		return reply(h, g, hd, out, sizeof(f) + 4 * count);
+		return get_features(h, g, hd, p, features_of(h));
 	case VA_SET_DRIVER_FEATURES:
-		if (len < sizeof(f))
-			break;
-		memcpy(&f, p, sizeof(f));
-		index = le32toh(f.index);
-		count = le32toh(f.count);
-		if (count > (len - sizeof(f)) / 4 ||
-		    len != sizeof(f) + 4 * count)
-			break;
-		for (i = 0; i < count; i++) {
-			memcpy(&w, p + sizeof(f) + 4 * i, 4);
-			at = (uint64_t)index + i;
-			if (at < FEATURE_WORDS)
-				g->drv_features[at] = le32toh(w);
-			else if (w)
-				g->drv_extra = true;
-		}
-		return reply(h, g, hd, NULL, 0);
+		return set_features(h, g, hd, p);
 	case VA_GET_CONFIG:
-		if (len != sizeof(struct va_get_config_req))
-			break;
-		memcpy(&cf.offset, p, 4);
-		memcpy(&cf.size, p + 4, 4);
-		offset = le32toh(cf.offset);
-		size = le32toh(cf.size);
-		if (size > VA_CONFIG_CHUNK || offset > CONFIG_SIZE ||
-		    size > CONFIG_SIZE - offset)
-			break;
-		cf.generation = 0;
-		/* config-drop: an answer for another range than asked */
-		if (g->churn)
-			cf.offset = htole32(offset + 1);
-		memcpy(out, &cf, sizeof(cf));
-		memcpy(out + sizeof(cf), h->config + offset, size);
-		return reply(h, g, hd, out, sizeof(cf) + size);
+		return config_request(h, g, hd, p, false);
 	case VA_SET_CONFIG:
-		if (len < sizeof(cf))
-			break;
-		memcpy(&cf, p, sizeof(cf));
-		offset = le32toh(cf.offset);
-		size = le32toh(cf.size);
-		if (size != len - sizeof(cf) || size > VA_CONFIG_CHUNK ||
-		    offset > CONFIG_SIZE || size > CONFIG_SIZE - offset)
-			break;
-		/* Every field we offer is read-only: the write is ignored. */
-		cf.generation = 0;
-		return reply(h, g, hd, &cf.generation, sizeof(cf.generation));
+		return config_request(h, g, hd, p, true);
 	case VA_GET_DEVICE_STATUS:
-		if (len)
-			break;
 		w = htole32(g->status);
 		return reply(h, g, hd, &w, sizeof(w));
 	case VA_SET_DEVICE_STATUS:
-		if (len != sizeof(struct va_status))
-			break;
+		return set_status(h, g, hd, p);
+	case VA_GET_VQUEUE:
+		return vqueue_request(h, g, hd, p, false);
+	case VA_SET_VQUEUE:
+		return vqueue_request(h, g, hd, p, true);
+	case VA_RESET_VQUEUE:
 		memcpy(&w, p, 4);
 		w = le32toh(w);
-		if (w > 0xff)
-			break;
-		if (!w)
-			reset_device(g);
-		else if ((w & VIRTIO_CONFIG_S_FEATURES_OK) && !features_ok(h, g))
-			w &= ~VIRTIO_CONFIG_S_FEATURES_OK;
-		g->status = w;
-		w = htole32(w);
-		if (!g->status && h->mode == MODE_RESET_USED)
-			return reply_reset_used(h, g, hd, w);
-		return reply(h, g, hd, &w, sizeof(w));
-	case VA_GET_VQUEUE:
-		if (len != sizeof(struct va_vq_index))
-			break;
-		memcpy(&vr.index, p, 4);
-		if (le32toh(vr.index) >= NUM_VQS)
-			break;
-		vr.max_size = htole32(VQ_MAX);
-		return reply(h, g, hd, &vr, sizeof(vr));
-	case VA_SET_VQUEUE:
-		if (len != sizeof(sv))
-			break;
-		memcpy(&sv, p, sizeof(sv));
-		index = le32toh(sv.index);
-		size = le32toh(sv.size);
-		if (index >= NUM_VQS || !size || size > VQ_MAX)
-			break;
-		reset_queue(&g->vq[index]);
-		g->vq[index].size = size;
+		if (w >= NUM_VQS)
+			return send_error(h, g, hd, EINVAL);
+		reset_queue(&g->vq[w]);
 		return reply(h, g, hd, NULL, 0);
-	case VA_RESET_VQUEUE:
-		if (len != sizeof(struct va_vq_index))
-			break;
-		memcpy(&index, p, 4);
-		index = le32toh(index);
-		if (index >= NUM_VQS)
-			break;
-		reset_queue(&g->vq[index]);
-		return reply(h, g, hd, NULL, 0);
-	default:
-		return reply_error(h, g, hd, EOPNOTSUPP);
+	case VA_GET_SHM:
+		/* no shared memory on this bus: length 0 */
+		memset(&shm, 0, sizeof(shm));
+		memcpy(&shm.index, p, 4);
+		return reply(h, g, hd, &shm, sizeof(shm));
 	}
-	return reply_error(h, g, hd, EINVAL);
+	return ignore(g, hd);
 }
 
+/* One record that passed va_check_hdr(): @len payload bytes at @p. */
 static int handle_record(struct hostile *h, struct guest *g,
 			 const struct va_hdr *hd, const uint8_t *p,
 			 uint32_t len)
 {
-	if (hd->type & ~(VA_TYPE_RESPONSE | VA_TYPE_BUS | VA_TYPE_ERROR))
-		return complain(g, hd->msg_id, "unknown type bits");
-	if (hd->type & (VA_TYPE_RESPONSE | VA_TYPE_ERROR))
-		return complain(g, hd->msg_id, "response to no request");
-	if (hd->msg_id < VA_EVENT_CONFIG)
+	const char *why = NULL;
+	uint8_t type = va_type(hd);
+	int r = va_check_from_driver(hd, p, len, &why);
+
+	if (r < 0)
+		return complain(g, hd->msg_id, why);
+	if (r == VA_IGNORE)
+		return ignore(g, hd);
+	if (type & VA_TYPE_RESPONSE)
+		return handle_answer(g, hd, p);
+	if ((type & VA_TYPE_BUS) && hd->msg_id == VA_BUS_CONNECT)
+		return handle_connect(h, g, hd, p);
+	if (!g->connected)
+		return complain(g, hd->msg_id, "request before CONNECT");
+	if (!va_id_is_event(hd->msg_id))
 		g->last_token = le16toh(hd->token);
-	if (hd->type & VA_TYPE_BUS)
+	if (type & VA_TYPE_BUS)
 		return handle_bus(h, g, hd, p, len);
 	if (hd->msg_id == VA_AVAIL_CHAIN)
 		return handle_avail(h, g, hd, p, len);
-	if (hd->msg_id >= VA_EVENT_CONFIG)
-		return complain(g, hd->msg_id, "not a request for the device");
+	if (va_id_is_event(hd->msg_id))
+		return ignore(g, hd);	/* EVENT_AVAIL: kicks are chains here */
 	return handle_control(h, g, hd, p, len);
 }
 
@@ -1071,6 +1327,18 @@ static bool storming(const struct hostile *h, const struct guest *g)
 	       (g->status & VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
+/* v1: what a protocol 1 backend does with a protocol 2 message. */
+static int drop_v1(struct guest *g, uint32_t type, const uint8_t *buf,
+		   size_t n)
+{
+	g->v1_drops++;
+	if (say_limited(g))
+		say("guest %u: as a protocol 1 backend, dropped message %u of type 0x%x (%zu bytes; first record type 0x%02x id 0x%02x)",
+		    g->domid, g->v1_drops, type, n, n > 0 ? buf[0] : 0,
+		    n > 1 ? buf[1] : 0);
+	return -EPROTO;
+}
+
 /*
  * One Argo message of @n bytes (@full before truncation) from @domid:@port.
  * It holds records back to back; stop at the first that does not fit.
@@ -1079,6 +1347,7 @@ static int handle_message(struct hostile *h, uint16_t domid, uint32_t port,
 			  uint32_t type, const uint8_t *buf, size_t n,
 			  size_t full)
 {
+	const char *why = NULL;
 	struct guest *g;
 	struct va_hdr hd;
 	size_t off = 0;
@@ -1094,6 +1363,8 @@ static int handle_message(struct hostile *h, uint16_t domid, uint32_t port,
 	if (!g)
 		return -ENOSPC;
 	g->gone = false;
+	if (h->mode == MODE_V1)
+		return drop_v1(g, type, buf, n);
 	if (type != VA_MSG_TYPE) {
 		if (!g->warned_type)
 			say("guest %u: message type 0x%x dropped", domid, type);
@@ -1106,15 +1377,16 @@ static int handle_message(struct hostile *h, uint16_t domid, uint32_t port,
 		return complain(g, 0, full > n ? "message too long" :
 				"empty message");
 	while (off < n && !g->done) {
-		if (n - off < VA_HDR_SIZE)
-			return complain(g, 0, "bytes after the last record");
-		memcpy(&hd, buf + off, sizeof(hd));
+		memset(&hd, 0, sizeof(hd));
+		memcpy(&hd, buf + off, min_u32(n - off, sizeof(hd)));
+		if (va_check_hdr(&hd, n - off, g->link.max_size, &why))
+			return complain(g, hd.msg_id, why);
 		size = le16toh(hd.msg_size);
-		if (size < VA_HDR_SIZE)
-			return complain(g, hd.msg_id, "msg_size below 8");
-		if (size > n - off)
-			return complain(g, hd.msg_id,
-					"msg_size beyond the message");
+		if (size > g->max_record) {
+			g->max_record = size;
+			say("guest %u: largest record %u bytes, largest AVAIL_CHAIN data %u bytes",
+			    domid, g->max_record, g->max_frag);
+		}
 		handle_record(h, g, &hd, buf + off + VA_HDR_SIZE,
 			      size - VA_HDR_SIZE);
 		off += size;
@@ -1277,17 +1549,19 @@ static void capture_clear(struct capture *c)
 	c->dropped = 0;
 }
 
-/* The driver side as the selftest sees it: the rules of docs §6. */
+/*
+ * The driver side as the selftest sees it: the shared parser
+ * (va_check_hdr(), va_check_from_device(), va_check_used()), and the
+ * state only a driver has (its requests, devices, queues and chains).
+ */
 struct drv_chain {
 	bool out;		/* sent, not completed */
-	bool started;
-	uint32_t in_len;
-	uint32_t total;
-	uint32_t received;
+	struct va_used_acct acct;
 	uint8_t last;
 };
 
 struct drv {
+	struct va_link link;
 	uint16_t dev_num;
 	uint16_t nvq;
 	uint16_t qsize;
@@ -1295,42 +1569,39 @@ struct drv {
 	bool pending;
 	uint8_t req_type;
 	uint8_t req_id;
+	uint16_t req_dev;
 	uint16_t req_token;
 	uint16_t token;
 	unsigned int completed;
+	unsigned int held;	/* completions with HOLD */
 	unsigned int events;	/* EVENT_CONFIG records */
+	unsigned int pings;	/* PINGs from the device */
+	unsigned int ignored;	/* records the parser says to ignore */
+	unsigned int records;
+	unsigned int odd_types;	/* records with type bits 2-7 set */
 	uint32_t last_total;
 	uint8_t last_status;
-	unsigned int responses;
-	uint8_t resp_type;
+	unsigned int answers;	/* responses and ERROR events */
+	uint32_t error;		/* the last answer's errno, 0: a response */
 	uint32_t resp_len;
 	uint8_t resp[1024];
+	uint16_t ping_token;
+	uint32_t ping_data;
 };
 
 static const char *drv_used(struct drv *d, const struct va_hdr *hd,
 			    const uint8_t *p, uint32_t len)
 {
-	uint32_t written, total, offset;
+	uint32_t data = len - sizeof(struct va_used_chain);
 	struct va_used_chain u;
 	struct drv_chain *c;
+	const char *why;
 	uint16_t vq, id, flags;
-	bool last;
 
-	if (len < sizeof(u))
-		return "USED_CHAIN truncated";
 	memcpy(&u, p, sizeof(u));
-	written = le32toh(u.written);
-	total = le32toh(u.total);
-	offset = le32toh(u.offset);
-	flags = le16toh(u.flags);
 	vq = le16toh(u.vq);
 	id = le16toh(u.chain);
-	if (written != len - sizeof(u))
-		return "written differs from the record size";
-	if (written > VA_FRAG_MAX)
-		return "fragment too large";
-	if (flags & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST))
-		return "unknown flags";
+	flags = le16toh(u.flags);
 	if (le16toh(hd->dev_num) != d->dev_num)
 		return "unknown device";
 	if (vq >= d->nvq)
@@ -1338,31 +1609,58 @@ static const char *drv_used(struct drv *d, const struct va_hdr *hd,
 	if (id >= d->qsize || !d->ch[id].out)
 		return "chain not outstanding";
 	c = &d->ch[id];
-	if (!!(flags & VA_CHAIN_FIRST) == c->started)
-		return "FIRST out of sequence";
-	if (c->started && total != c->total)
-		return "total changed";
-	if (total > c->in_len)
-		return "total beyond in_len";
-	if (offset != c->received)
-		return "offset out of sequence";
-	if (written > total - offset)
-		return "fragment beyond total";
-	last = flags & VA_CHAIN_LAST;
-	if (last != (offset + written == total))
-		return "LAST inconsistent";
-	c->started = true;
-	c->total = total;
-	c->received += written;
-	if (written)
-		c->last = p[sizeof(u) + written - 1];
-	if (last) {
+	if (va_check_used(&u, data, &c->acct, &why))
+		return why;
+	c->acct.started = true;
+	c->acct.total = le32toh(u.total);
+	c->acct.received += data;
+	if (data)
+		c->last = p[sizeof(u) + data - 1];
+	if (flags & VA_CHAIN_LAST) {
 		d->completed++;
-		d->last_total = total;
-		d->last_status = total ? c->last : 0xff;
+		if (flags & VA_CHAIN_HOLD)
+			d->held++;
+		d->last_total = c->acct.total;
+		d->last_status = c->acct.total ? c->last : 0xff;
 		memset(c, 0, sizeof(*c));
 	}
 	return NULL;
+}
+
+/* An answer (response or ERROR) to the request in flight? */
+static bool drv_answers(const struct drv *d, uint8_t type, uint8_t msg_id,
+			uint16_t dev_num, uint16_t token)
+{
+	return d->pending && token == d->req_token && msg_id == d->req_id &&
+	       dev_num == d->req_dev &&
+	       (type & VA_TYPE_BUS) == (d->req_type & VA_TYPE_BUS);
+}
+
+static const char *drv_bus(struct drv *d, const struct va_hdr *hd,
+			   const uint8_t *p)
+{
+	struct va_bus_error e;
+	struct va_ping pg;
+
+	switch (hd->msg_id) {
+	case VA_BUS_ERROR:
+		memcpy(&e, p, sizeof(e));
+		if (!drv_answers(d, e.type, e.msg_id, le16toh(e.dev_num),
+				 le16toh(e.token)))
+			return "ERROR for a request never made";
+		d->pending = false;
+		d->answers++;
+		d->error = le32toh(e.error);
+		d->resp_len = 0;
+		return NULL;
+	case VA_BUS_PING:
+		memcpy(&pg, p, sizeof(pg));
+		d->pings++;
+		d->ping_token = le16toh(hd->token);
+		d->ping_data = le32toh(pg.data);
+		return NULL;
+	}
+	return "unexpected bus message";
 }
 
 static const char *drv_record(struct drv *d, const uint8_t *r, uint32_t size)
@@ -1370,57 +1668,61 @@ static const char *drv_record(struct drv *d, const uint8_t *r, uint32_t size)
 	const uint8_t *p = r + VA_HDR_SIZE;
 	uint32_t len = size - VA_HDR_SIZE;
 	struct va_hdr hd;
+	const char *why;
+	uint8_t type;
+	int rc;
 
 	memcpy(&hd, r, sizeof(hd));
-	if (hd.type & ~(VA_TYPE_RESPONSE | VA_TYPE_BUS | VA_TYPE_ERROR))
-		return "unknown type bits";
-	if (hd.type & VA_TYPE_RESPONSE) {
-		if (!d->pending || le16toh(hd.token) != d->req_token ||
-		    hd.msg_id != d->req_id ||
-		    (hd.type & VA_TYPE_BUS) != (d->req_type & VA_TYPE_BUS))
+	d->records++;
+	if (hd.type & ~VA_TYPE_MASK)
+		d->odd_types++;
+	rc = va_check_from_device(&hd, p, len, &d->link, &why);
+	if (rc < 0)
+		return why;
+	if (rc == VA_IGNORE) {
+		d->ignored++;
+		return NULL;
+	}
+	type = va_type(&hd);
+	if (type & VA_TYPE_RESPONSE) {
+		if (!drv_answers(d, type, hd.msg_id, le16toh(hd.dev_num),
+				 le16toh(hd.token)))
 			return "response to a request never made";
 		if (len > sizeof(d->resp))
 			return "response too long";
 		d->pending = false;
-		d->responses++;
-		d->resp_type = hd.type;
+		d->answers++;
+		d->error = 0;
 		d->resp_len = len;
 		memcpy(d->resp, p, len);
 		return NULL;
 	}
-	if (hd.type & VA_TYPE_ERROR)
-		return "error flag on a non-response";
-	if (!(hd.type & VA_TYPE_BUS) && hd.msg_id == VA_EVENT_CONFIG) {
+	if (type & VA_TYPE_BUS)
+		return drv_bus(d, &hd, p);
+	if (hd.msg_id == VA_EVENT_CONFIG) {
 		d->events++;
-		return len == sizeof(struct va_generation) ? NULL :
-		       "EVENT_CONFIG of the wrong size";
+		return NULL;
 	}
-	if (hd.type & VA_TYPE_BUS || hd.msg_id != VA_USED_CHAIN)
-		return "unexpected message";
-	return drv_used(d, &hd, p, len);
+	return drv_used(d, &hd, p, len);	/* all the parser lets through */
 }
 
 static const char *drv_message(struct drv *d, const uint8_t *m, size_t n)
 {
+	struct va_hdr hd;
 	const char *why;
 	size_t off = 0;
-	uint16_t size;
 
 	if (!n)
 		return "empty message";
 	while (off < n) {
-		if (n - off < VA_HDR_SIZE)
-			return "record shorter than its header";
-		memcpy(&size, m + off + 6, 2);
-		size = le16toh(size);
-		if (size < VA_HDR_SIZE)
-			return "msg_size below the header";
-		if (size > n - off)
-			return "msg_size beyond the message";
-		why = drv_record(d, m + off, size);
+		memset(&hd, 0, sizeof(hd));
+		memcpy(&hd, m + off, min_u32(n - off, sizeof(hd)));
+		if (va_check_hdr(&hd, n - off, d->link.max_size, &why))
+			return why;
+		why = drv_record(d, m + off, le16toh(hd.msg_size));
 		if (why)
 			return why;
-		off += size;
+		off += le16toh(hd.msg_size);
 	}
 	return NULL;
 }
@@ -1433,6 +1735,7 @@ struct sim {
 	uint16_t domid;
 	uint32_t port;
 	unsigned int msgs;	/* messages the last exchange produced */
+	unsigned int largest;	/* the largest record of the last exchange */
 	const char *why;	/* the first rule they broke, or NULL */
 };
 
@@ -1447,6 +1750,7 @@ static struct sim *sim_new(enum mode mode)
 	s->h = hostile_new(mode, DEFAULT_COUNT, 42, ARGO_DOMID_ANY);
 	s->h->send = capture_send;
 	s->h->priv = &s->cap;
+	s->d.link.max_size = VA_SIZE_MAX;
 	s->d.dev_num = DEV_NUM;
 	s->d.nvq = NUM_VQS;
 	s->d.qsize = VQ_MAX;
@@ -1462,23 +1766,58 @@ static void sim_free(struct sim *s)
 	free(s);
 }
 
-/* Deliver one message and check everything that came back. */
-static void sim_deliver(struct sim *s, const void *buf, size_t len)
+/* The largest record of message @m, as its headers say. */
+static unsigned int largest_record(const uint8_t *m, size_t n)
+{
+	unsigned int most = 0;
+	size_t off = 0;
+	uint16_t size;
+
+	while (off < n && n - off >= VA_HDR_SIZE) {
+		memcpy(&size, m + off + 6, 2);
+		size = le16toh(size);
+		if (size < VA_HDR_SIZE)
+			break;
+		if (size > most)
+			most = size;
+		off += size;
+	}
+	return most;
+}
+
+/* Deliver one message of Argo type @type, and check what came back. */
+static void sim_deliver_type(struct sim *s, uint32_t type, const void *buf,
+			     size_t len)
 {
 	unsigned int i;
 
-	s->d.responses = 0;
+	s->d.answers = 0;
 	s->d.completed = 0;
+	s->d.held = 0;
 	s->d.events = 0;
-	handle_message(s->h, s->domid, s->port, VA_MSG_TYPE, buf, len, len);
+	s->d.pings = 0;
+	handle_message(s->h, s->domid, s->port, type, buf, len, len);
 	s->why = NULL;
 	s->msgs = s->cap.n + s->cap.dropped;
-	for (i = 0; i < s->cap.n && !s->why; i++)
+	s->largest = 0;
+	for (i = 0; i < s->cap.n && !s->why; i++) {
 		s->why = drv_message(&s->d, s->cap.buf[i], s->cap.len[i]);
+		if (largest_record(s->cap.buf[i], s->cap.len[i]) > s->largest)
+			s->largest = largest_record(s->cap.buf[i],
+						    s->cap.len[i]);
+	}
 	capture_clear(&s->cap);
 }
 
-/* One request; true when exactly one valid response came back. */
+static void sim_deliver(struct sim *s, const void *buf, size_t len)
+{
+	sim_deliver_type(s, VA_MSG_TYPE, buf, len);
+}
+
+/*
+ * One request; true when exactly one valid answer (a response or an
+ * ERROR event) came back, and nothing else but the device's PINGs.
+ */
 static bool sim_request(struct sim *s, uint8_t type, uint8_t msg_id,
 			uint16_t dev_num, const void *payload, uint32_t len)
 {
@@ -1492,20 +1831,16 @@ static bool sim_request(struct sim *s, uint8_t type, uint8_t msg_id,
 	s->d.pending = true;
 	s->d.req_type = type;
 	s->d.req_id = msg_id;
+	s->d.req_dev = dev_num;
 	s->d.req_token = s->d.token;
 	sim_deliver(s, buf, VA_HDR_SIZE + len);
-	return !s->why && s->msgs == 1 && s->d.responses == 1;
+	return !s->why && s->msgs == 1 + s->d.pings && s->d.answers == 1;
 }
 
-/* The last response's errno (0 when it was not an error response). */
+/* The last answer's errno (0 when it was a response). */
 static uint32_t sim_errno(const struct sim *s)
 {
-	uint32_t e;
-
-	if (!(s->d.resp_type & VA_TYPE_ERROR) || s->d.resp_len != 4)
-		return 0;
-	memcpy(&e, s->d.resp, 4);
-	return le32toh(e);
+	return s->d.error;
 }
 
 static uint32_t resp32(const struct sim *s, uint32_t off)
@@ -1517,6 +1852,79 @@ static uint32_t resp32(const struct sim *s, uint32_t off)
 	return le32toh(v);
 }
 
+static uint16_t resp16(const struct sim *s, uint32_t off)
+{
+	uint16_t v = 0;
+
+	if (off + 2 <= s->d.resp_len)
+		memcpy(&v, s->d.resp + off, 2);
+	return le16toh(v);
+}
+
+/*
+ * CONNECT offering @max_size and @features: va_check_connect()'s verdict
+ * on the answer (the link is settled on 0), or -EIO without one.
+ */
+static int sim_connect(struct sim *s, uint32_t max_size, uint64_t features,
+		       const char **why)
+{
+	struct va_connect rq = {
+		.revision = htole32(VA_REVISION),
+		.max_size = htole32(max_size),
+		.features = htole64(features),
+	}, rs;
+
+	*why = NULL;
+	s->d.link.max_size = VA_SIZE_MAX;
+	s->d.link.features = 0;
+	if (!sim_request(s, VA_TYPE_BUS, VA_BUS_CONNECT, 0, &rq, sizeof(rq)) ||
+	    s->d.error)
+		return -EIO;
+	memcpy(&rs, s->d.resp, sizeof(rs));
+	return va_check_connect(&rq, &rs, &s->d.link, why);
+}
+
+/*
+ * GET_DEVICES of the window at @offset of @count numbers: true when it
+ * is answered, and the answer passes va_check_devices().
+ */
+static bool sim_get_devices(struct sim *s, uint16_t offset, uint16_t count)
+{
+	struct va_get_devices_req rq = {
+		.offset = htole16(offset), .count = htole16(count),
+	};
+	struct va_get_devices_resp rs;
+	const char *why;
+
+	if (!sim_request(s, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, &rq,
+			 sizeof(rq)) || s->d.error)
+		return false;
+	memcpy(&rs, s->d.resp, sizeof(rs));
+	return !va_check_devices(&rq, &rs, &why);
+}
+
+/* Is device @num present in the last GET_DEVICES answer? */
+static bool sim_present(const struct sim *s, uint32_t num)
+{
+	uint32_t offset = resp16(s, 0), count = resp16(s, 2), i;
+
+	if (num < offset || num >= offset + count)
+		return false;
+	i = num - offset;
+	return s->d.resp[sizeof(struct va_get_devices_resp) + i / 8] &
+	       (1U << (i % 8));
+}
+
+/* How many devices the last GET_DEVICES answer has. */
+static unsigned int sim_count(const struct sim *s)
+{
+	uint32_t offset = resp16(s, 0), count = resp16(s, 2), i, n = 0;
+
+	for (i = 0; i < count; i++)
+		n += sim_present(s, offset + i);
+	return n;
+}
+
 static bool sim_u32_request(struct sim *s, uint8_t msg_id, uint32_t a)
 {
 	a = htole32(a);
@@ -1525,7 +1933,7 @@ static bool sim_u32_request(struct sim *s, uint8_t msg_id, uint32_t a)
 
 static bool sim_set_vqueue(struct sim *s, uint32_t index, uint32_t size)
 {
-	struct va_set_vqueue sv;
+	struct va_vqueue sv;
 
 	memset(&sv, 0, sizeof(sv));
 	sv.index = htole32(index);
@@ -1568,17 +1976,20 @@ static void sim_expect_chain(struct sim *s, uint16_t id, uint32_t in_len)
 {
 	memset(&s->d.ch[id], 0, sizeof(s->d.ch[id]));
 	s->d.ch[id].out = true;
-	s->d.ch[id].in_len = in_len;
+	s->d.ch[id].acct.in_len = in_len;
 }
 
-/* Send chain @id (its out bytes: @out) fragment by fragment, one a message. */
+/*
+ * Send chain @id (its out bytes: @out) fragment by fragment, one a
+ * message, each as large as the settled record size allows.
+ */
 static void sim_chain(struct sim *s, uint16_t id, const uint8_t *out,
 		      uint32_t out_len, uint32_t in_len)
 {
 	uint8_t *msg = malloc(VA_MSG_MAX);
-	unsigned int msgs = 0, completed = 0;
+	unsigned int msgs = 0, completed = 0, largest = 0;
+	uint32_t off = 0, w, frag = va_frag_max(&s->d.link);
 	const char *why = NULL;
-	uint32_t off = 0, w;
 
 	if (!msg) {
 		perror("va_hostile: malloc");
@@ -1586,7 +1997,7 @@ static void sim_chain(struct sim *s, uint16_t id, const uint8_t *out,
 	}
 	sim_expect_chain(s, id, in_len);
 	do {
-		w = min_u32(out_len - off, VA_FRAG_MAX);
+		w = min_u32(out_len - off, frag);
 		sim_deliver(s, msg, put_avail(msg, DEV_NUM, 0, id, out_len,
 					      in_len, off,
 					      (off ? 0 : VA_CHAIN_FIRST) |
@@ -1595,12 +2006,15 @@ static void sim_chain(struct sim *s, uint16_t id, const uint8_t *out,
 					      out + off, w));
 		msgs += s->msgs;
 		completed += s->d.completed;
+		if (s->largest > largest)
+			largest = s->largest;
 		if (!why)
 			why = s->why;
 		off += w;
 	} while (off < out_len);
 	s->msgs = msgs;
 	s->d.completed = completed;
+	s->largest = largest;
 	s->why = why;
 	free(msg);
 }
@@ -1615,30 +2029,52 @@ static void sim_read(struct sim *s, uint16_t id, uint64_t sector,
 	sim_chain(s, id, hdr, sizeof(hdr), in_len);
 }
 
+/* CONNECT (offering @max_size and HOLD), GET_DEVICES, SET_VQUEUE. */
+static bool sim_setup_size(struct sim *s, uint32_t max_size)
+{
+	const char *why;
+
+	return !sim_connect(s, max_size, VA_F_KNOWN, &why) &&
+	       sim_get_devices(s, 0, VA_WINDOW_MAX) &&
+	       sim_set_vqueue(s, 0, VQ_MAX);
+}
+
 static bool sim_setup(struct sim *s)
 {
-	struct va_get_devices_req rq = { .offset = 0, .max = htole16(64) };
-
-	return sim_request(s, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, &rq,
-			   sizeof(rq)) &&
-	       sim_set_vqueue(s, 0, VQ_MAX);
+	return sim_setup_size(s, VA_SIZE_MAX);
 }
 
 static bool sim_ping(struct sim *s)
 {
-	uint64_t cookie = htole64(0x1122334455667788ULL);
+	struct va_ping pg = { .data = htole32(0x11223344) };
 
-	return sim_request(s, VA_TYPE_BUS, VA_BUS_PING, 0, &cookie,
-			   sizeof(cookie)) &&
-	       s->d.resp_len == 8 && !memcmp(s->d.resp, &cookie, 8);
+	return sim_request(s, VA_TYPE_BUS, VA_BUS_PING, 0, &pg, sizeof(pg)) &&
+	       s->d.resp_len == 4 && !memcmp(s->d.resp, &pg, 4);
+}
+
+/* Answer the device's last PING as a driver does (with @data). */
+static void sim_answer_ping(struct sim *s, uint32_t data)
+{
+	uint8_t buf[VA_HDR_SIZE + sizeof(struct va_ping)];
+	struct va_ping pg = { .data = htole32(data) };
+
+	put_hdr(buf, VA_TYPE_RESPONSE | VA_TYPE_BUS, VA_BUS_PING, 0,
+		s->d.ping_token, sizeof(buf));
+	memcpy(buf + VA_HDR_SIZE, &pg, sizeof(pg));
+	sim_deliver(s, buf, sizeof(buf));
+}
+
+static struct guest *sim_guest(struct sim *s)
+{
+	return guest_get(s->h, s->domid, s->port);
 }
 
 static void test_build(void)
 {
 	struct sim *s = sim_new(MODE_GOOD);
-	struct guest *g = guest_get(s->h, s->domid, s->port);
+	struct guest *g = sim_guest(s);
 	uint32_t total = 2 * VA_FRAG_MAX + 513;
-	unsigned int i;
+	unsigned int i, most = 0;
 	size_t n;
 
 	sim_expect_chain(s, 5, total);
@@ -1664,46 +2100,146 @@ static void test_build(void)
 	n = build_used(s->h->tx, DEV_NUM, 0, 9, 100, 0, 100,
 		       VA_CHAIN_FIRST | VA_CHAIN_LAST, 0);
 	sim_expect_chain(s, 9, 100);
-	tap_ok(drv_message(&s->d, s->h->tx, n - 1) != NULL,
+	tap_ok(!!drv_message(&s->d, s->h->tx, n - 1),
 	       "a record cut by one byte is refused by the model");
+
+	/* records of at most 1024 bytes: 996 data bytes a fragment */
+	g->link.max_size = VA_SIZE_MIN;
+	s->d.link.max_size = VA_SIZE_MIN;
+	s->d.completed = 0;
+	sim_expect_chain(s, 11, 4097);
+	send_used(s->h, g, DEV_NUM, 0, 11, 4097, VIRTIO_BLK_S_OK);
+	for (i = 0; i < s->cap.n; i++)
+		if (s->cap.len[i] > most)
+			most = s->cap.len[i];
+	for (i = 0; i < s->cap.n; i++)
+		if (drv_message(&s->d, s->cap.buf[i], s->cap.len[i]))
+			most = 0;
+	tap_ok(s->cap.n == 5 && most == VA_SIZE_MIN && s->d.completed == 1,
+	       "with records of 1024 bytes, 4097 bytes take 5 fragments of at most 996");
+	capture_clear(&s->cap);
+	sim_free(s);
+}
+
+/* CONNECT, as each mode answers it. */
+static void test_connect(void)
+{
+	static const struct {
+		enum mode mode;
+		int rc;
+		uint32_t max_size;	/* the link's, if settled */
+		uint64_t features;
+		const char *why;
+	} tc[] = {
+		{ MODE_GOOD, 0, VA_SIZE_MAX, VA_F_KNOWN, NULL },
+		{ MODE_SMALL, 0, VA_SIZE_MIN, VA_F_KNOWN, NULL },
+		{ MODE_NOHOLD, 0, VA_SIZE_MAX, 0, NULL },
+		{ MODE_TYPE_BITS, 0, VA_SIZE_MAX, VA_F_KNOWN, NULL },
+		{ MODE_REFUSE, -EPROTONOSUPPORT, 0, 0,
+		  "the device speaks no revision we do" },
+		{ MODE_CONNECT_FEATURES, -EPROTO, 0, 0,
+		  "CONNECT answers features we did not offer" },
+		{ MODE_CONNECT_SMALL, -EPROTO, 0, 0,
+		  "CONNECT answers a size outside what we offered" },
+		{ MODE_CONNECT_BIG, -EPROTO, 0, 0,
+		  "CONNECT answers a size outside what we offered" },
+	};
+	const char *why;
+	unsigned int i;
+	struct sim *s;
+	int rc;
+
+	for (i = 0; i < ARRAY_SIZE(tc); i++) {
+		s = sim_new(tc[i].mode);
+		rc = sim_connect(s, VA_SIZE_MAX, VA_F_KNOWN, &why);
+		tap_ok(rc == tc[i].rc &&
+		       (rc || (s->d.link.max_size == tc[i].max_size &&
+			       s->d.link.features == tc[i].features)) &&
+		       (!tc[i].why || (why && !strcmp(why, tc[i].why))),
+		       "%s: CONNECT %s", mode_names[tc[i].mode],
+		       tc[i].why ? tc[i].why : "settles the link");
+		if (rc != tc[i].rc)
+			printf("# got %d (%s)\n", rc, why ? why : "");
+		if (rc)
+			tap_ok(!sim_get_devices(s, 0, VA_WINDOW_MAX) &&
+			       !s->msgs,
+			       "%s: no GET_DEVICES answer without a link",
+			       mode_names[tc[i].mode]);
+		sim_free(s);
+	}
+
+	s = sim_new(MODE_GOOD);
+	rc = sim_connect(s, 2000, 0, &why);
+	tap_ok(!rc && s->d.link.max_size == 2000 && !s->d.link.features,
+	       "good: CONNECT settles the size and features offered (2000, none)");
+	tap_ok(sim_connect(s, VA_SIZE_MIN - 1, 0, &why) == -EPROTONOSUPPORT,
+	       "good: CONNECT offering 1023 bytes is refused");
+	sim_free(s);
+
+	s = sim_new(MODE_GOOD);
+	tap_ok(!sim_get_devices(s, 0, VA_WINDOW_MAX) && !s->msgs,
+	       "a GET_DEVICES before CONNECT is dropped");
+	sim_free(s);
+
+	s = sim_new(MODE_V1);
+	rc = sim_connect(s, VA_SIZE_MAX, VA_F_KNOWN, &why);
+	tap_ok(rc == -EIO && !s->msgs && sim_guest(s)->v1_drops == 1,
+	       "v1: CONNECT is dropped unanswered");
+	sim_deliver_type(s, VA_MSG_TYPE_V1, "\x02\x02\0\0\1\0\x0c\0\0\0\x40\0",
+			 12);
+	tap_ok(!s->msgs && sim_guest(s)->v1_drops == 2,
+	       "v1: so is a protocol 1 message");
 	sim_free(s);
 }
 
 static void test_control(void)
 {
-	struct sim *s = sim_new(MODE_GOOD);
-	struct va_get_devices_req rq = { .offset = 0, .max = htole16(64) };
 	struct va_features f = { .index = 0, .count = htole32(2) };
-	struct va_device_entry e;
 	uint8_t buf[64] = { 0 };
+	struct guest *g;
+	const char *why;
+	struct sim *s;
 	uint64_t cap;
 	uint32_t v[4];
 
-	tap_ok(sim_request(s, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, &rq,
-			   sizeof(rq)) && s->d.resp_len == 14,
-	       "GET_DEVICES answers one entry");
-	memcpy(&e, s->d.resp + 4, sizeof(e));
-	tap_ok(le16toh(e.dev_num) == DEV_NUM &&
-	       le32toh(e.device_id) == VIRTIO_ID_BLOCK && !e.vendor_id &&
-	       !s->d.resp[2] && !s->d.resp[3],
-	       "the entry is dev 1, virtio-blk, and the list is complete");
-	rq.offset = htole16(1);
-	tap_ok(sim_request(s, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, &rq,
-			   sizeof(rq)) && s->d.resp_len == 4 &&
-	       !s->d.resp[0], "GET_DEVICES from offset 1 lists nothing");
-	tap_ok(sim_ping(s), "PING echoes its cookie");
-	tap_ok(sim_request(s, VA_TYPE_BUS, 0x10, 0, NULL, 0) &&
-	       sim_errno(s) == EOPNOTSUPP, "an unknown bus request: EOPNOTSUPP");
+	s = sim_new(MODE_GOOD);
+	tap_ok(!sim_connect(s, VA_SIZE_MAX, VA_F_KNOWN, &why),
+	       "CONNECT");
+	tap_ok(sim_get_devices(s, 0, VA_WINDOW_MAX) && s->d.pings == 1 &&
+	       s->d.resp_len == 6 + VA_WINDOW_MAX / 8 &&
+	       resp16(s, 2) == VA_WINDOW_MAX && !resp16(s, 4),
+	       "GET_DEVICES answers the window asked, done, and a PING follows");
+	tap_ok(sim_present(s, DEV_NUM) && sim_count(s) == 1,
+	       "the window holds device 1 only");
+	g = sim_guest(s);
+	sim_answer_ping(s, 0x5641);
+	tap_ok(!s->msgs && !g->ping_answered,
+	       "a PING answer with other data is not taken");
+	sim_answer_ping(s, PING_DATA | s->domid);
+	tap_ok(!s->msgs && g->ping_answered, "the PING answer is taken");
+	tap_ok(sim_get_devices(s, 8, 16) && !s->d.pings && resp16(s, 0) == 8 &&
+	       resp16(s, 2) == 16 && !sim_count(s),
+	       "GET_DEVICES from offset 8 lists nothing, and no second PING");
+	tap_ok(sim_ping(s), "PING echoes its data");
+	sim_request(s, VA_TYPE_BUS, 0x10, 0, NULL, 0);
+	tap_ok(!s->msgs, "an unknown bus request is discarded unanswered");
+	sim_request(s, VA_TYPE_BUS, VA_BUS_PING, 1, buf, 4);
+	tap_ok(!s->msgs, "a bus request with a device number is discarded");
 	tap_ok(sim_request(s, 0, VA_GET_DEVICE_INFO, DEV_NUM, NULL, 0) &&
 	       s->d.resp_len == sizeof(struct va_device_info) &&
 	       resp32(s, 0) == VIRTIO_ID_BLOCK && resp32(s, 4) == 0 &&
-	       resp32(s, 8) == 2 && resp32(s, 12) == CONFIG_SIZE &&
-	       resp32(s, 16) == 1, "GET_DEVICE_INFO (config size %u)",
+	       resp32(s, 8) == 64 && resp32(s, 12) == CONFIG_SIZE &&
+	       resp32(s, 16) == 1,
+	       "GET_DEVICE_INFO (64 feature bits, config size %u)",
 	       CONFIG_SIZE);
 	tap_ok(sim_request(s, 0, VA_GET_DEVICE_INFO, 2, NULL, 0) &&
-	       sim_errno(s) == ENODEV, "a request for device 2: ENODEV");
-	tap_ok(sim_request(s, 0, VA_GET_DEVICE_INFO, DEV_NUM, buf, 4) &&
-	       sim_errno(s) == EINVAL, "a payload of the wrong size: EINVAL");
+	       !sim_errno(s) && resp32(s, 0) == 0,
+	       "GET_DEVICE_INFO for device 2: device_id 0, no such device");
+	tap_ok(sim_request(s, 0, VA_GET_DEVICE_STATUS, 2, NULL, 0) &&
+	       sim_errno(s) == ENODEV,
+	       "another request for device 2: an ERROR event, ENODEV");
+	sim_request(s, 0, VA_GET_DEVICE_INFO, DEV_NUM, buf, 4);
+	tap_ok(!s->msgs, "a payload of the wrong size: discarded unanswered");
 	tap_ok(sim_request(s, 0, VA_GET_DEVICE_FEATURES, DEV_NUM, &f,
 			   sizeof(f)) && s->d.resp_len == 16 &&
 	       resp32(s, 8) == 0 && resp32(s, 12) == 1,
@@ -1711,7 +2247,7 @@ static void test_control(void)
 	f.count = htole32(5);
 	tap_ok(sim_request(s, 0, VA_GET_DEVICE_FEATURES, DEV_NUM, &f,
 			   sizeof(f)) && sim_errno(s) == EINVAL,
-	       "GET_DEVICE_FEATURES of 5 words: EINVAL");
+	       "GET_DEVICE_FEATURES of 5 blocks: ERROR EINVAL");
 
 	v[0] = 0;
 	v[1] = htole32(2);
@@ -1735,7 +2271,7 @@ static void test_control(void)
 	       resp32(s, 0) == 3,
 	       "FEATURES_OK refused for a feature never offered");
 	tap_ok(sim_u32_request(s, VA_SET_DEVICE_STATUS, 0x100) &&
-	       sim_errno(s) == EINVAL, "a status above 0xff: EINVAL");
+	       sim_errno(s) == EINVAL, "a status above 0xff: ERROR EINVAL");
 
 	v[0] = 0;
 	v[1] = htole32(CONFIG_SIZE);
@@ -1746,31 +2282,44 @@ static void test_control(void)
 	tap_is(le64toh(cap), CAPACITY, "capacity");
 	v[0] = htole32(8);
 	tap_ok(sim_request(s, 0, VA_GET_CONFIG, DEV_NUM, v, 8) &&
-	       sim_errno(s) == EINVAL, "GET_CONFIG past the end: EINVAL");
+	       sim_errno(s) == EINVAL, "GET_CONFIG past the end: ERROR EINVAL");
 	v[0] = htole32(0xffffffff);
 	v[1] = htole32(2);
 	tap_ok(sim_request(s, 0, VA_GET_CONFIG, DEV_NUM, v, 8) &&
-	       sim_errno(s) == EINVAL, "GET_CONFIG at offset 2^32-1: EINVAL");
+	       sim_errno(s) == EINVAL,
+	       "GET_CONFIG at offset 2^32-1: ERROR EINVAL");
 	v[0] = 0;
 	v[1] = 0;
 	v[2] = htole32(1);
 	tap_ok(sim_request(s, 0, VA_SET_CONFIG, DEV_NUM, v, 13) &&
-	       s->d.resp_len == 4, "SET_CONFIG of one byte");
-	tap_ok(sim_request(s, 0, VA_SET_CONFIG, DEV_NUM, v, 14) &&
-	       sim_errno(s) == EINVAL, "SET_CONFIG whose size lies: EINVAL");
+	       s->d.resp_len == 13 && resp32(s, 8) == 1,
+	       "SET_CONFIG of one byte: answered with the byte");
+	v[0] = htole32(1);
+	tap_ok(sim_request(s, 0, VA_SET_CONFIG, DEV_NUM, v, 13) &&
+	       s->d.resp_len == 12 && resp32(s, 8) == 0,
+	       "SET_CONFIG against another generation: refused, size 0");
+	sim_request(s, 0, VA_SET_CONFIG, DEV_NUM, v, 14);
+	tap_ok(!s->msgs, "SET_CONFIG whose size lies: discarded unanswered");
 
-	tap_ok(sim_u32_request(s, VA_GET_VQUEUE, 0) && resp32(s, 4) == VQ_MAX,
+	tap_ok(sim_u32_request(s, VA_GET_VQUEUE, 0) && resp32(s, 4) == VQ_MAX &&
+	       s->d.resp_len == sizeof(struct va_vqueue),
 	       "GET_VQUEUE 0: max size %u", VQ_MAX);
-	tap_ok(sim_u32_request(s, VA_GET_VQUEUE, 1) && sim_errno(s) == EINVAL,
-	       "GET_VQUEUE 1: EINVAL");
+	tap_ok(sim_u32_request(s, VA_GET_VQUEUE, 1) && !sim_errno(s) &&
+	       resp32(s, 0) == 1 && resp32(s, 4) == 0,
+	       "GET_VQUEUE 1: max size 0, no such queue");
 	tap_ok(sim_set_vqueue(s, 0, VQ_MAX) && !s->d.resp_len &&
 	       !sim_errno(s), "SET_VQUEUE 0");
+	tap_ok(sim_u32_request(s, VA_GET_VQUEUE, 0) && resp32(s, 8) == VQ_MAX,
+	       "GET_VQUEUE 0 then says its size");
 	tap_ok(sim_set_vqueue(s, 0, VQ_MAX + 1) && sim_errno(s) == EINVAL,
-	       "SET_VQUEUE larger than the maximum: EINVAL");
+	       "SET_VQUEUE larger than the maximum: ERROR EINVAL");
 	tap_ok(sim_u32_request(s, VA_RESET_VQUEUE, 0) && !sim_errno(s),
 	       "RESET_VQUEUE 0");
-	tap_ok(sim_request(s, 0, 0x30, DEV_NUM, NULL, 0) &&
-	       sim_errno(s) == EOPNOTSUPP, "an unknown request: EOPNOTSUPP");
+	tap_ok(sim_u32_request(s, VA_GET_SHM, 0) && !sim_errno(s) &&
+	       s->d.resp_len == sizeof(struct va_shm_resp) && !resp32(s, 4),
+	       "GET_SHM 0: length 0, no such region");
+	sim_request(s, 0, 0x30, DEV_NUM, NULL, 0);
+	tap_ok(!s->msgs, "an unknown request is discarded unanswered");
 
 	put_hdr(buf, VA_TYPE_RESPONSE, VA_GET_CONFIG, DEV_NUM, 1, VA_HDR_SIZE);
 	sim_deliver(s, buf, VA_HDR_SIZE);
@@ -1778,10 +2327,15 @@ static void test_control(void)
 	put_hdr(buf, 0, VA_GET_DEVICE_STATUS, DEV_NUM, 1, VA_HDR_SIZE + 1);
 	sim_deliver(s, buf, VA_HDR_SIZE);
 	tap_ok(!s->msgs, "a record longer than its message is dropped");
+	tap_ok(sim_request(s, 0xfc, VA_GET_DEVICE_STATUS, DEV_NUM, NULL, 0) &&
+	       !sim_errno(s) && s->d.resp_len == 4,
+	       "a request with type bits 2-7 set is a request all the same");
 	s->h->partner = 5;
 	tap_ok(!sim_ping(s) && !s->msgs, "with -p 5, dom3 gets no answer");
 	s->domid = 5;
-	tap_ok(sim_ping(s), "with -p 5, dom5 does");
+	s->d.link.max_size = VA_SIZE_MAX;
+	tap_ok(!sim_connect(s, VA_SIZE_MAX, VA_F_KNOWN, &why) &&
+	       sim_ping(s), "with -p 5, dom5 does");
 	sim_free(s);
 }
 
@@ -1797,7 +2351,7 @@ static void test_data(void)
 		perror("va_hostile: malloc");
 		exit(1);
 	}
-	tap_ok(sim_setup(s), "setup: GET_DEVICES, SET_VQUEUE");
+	tap_ok(sim_setup(s), "setup: CONNECT, GET_DEVICES, SET_VQUEUE");
 
 	/* Three chains batched in one message. */
 	blk_hdr(hdr, VIRTIO_BLK_T_IN, 0);
@@ -1849,6 +2403,10 @@ static void test_data(void)
 				      VA_CHAIN_FIRST | VA_CHAIN_LAST, hdr,
 				      OUTHDR_SIZE));
 	tap_ok(!s->msgs, "a chain for device 2 is dropped");
+	sim_deliver(s, msg, put_avail(msg, DEV_NUM, 0, 1, OUTHDR_SIZE, 1, 0,
+				      VA_CHAIN_FIRST | VA_CHAIN_LAST | 4, hdr,
+				      OUTHDR_SIZE));
+	tap_ok(!s->msgs, "a chain with an unknown flag is dropped");
 	sim_deliver(s, msg, put_avail(msg, DEV_NUM, 0, 1, 2 * OUTHDR_SIZE, 1,
 				      0, VA_CHAIN_FIRST, hdr, OUTHDR_SIZE));
 	sim_deliver(s, msg, put_avail(msg, DEV_NUM, 0, 1, 2 * OUTHDR_SIZE, 1,
@@ -1865,12 +2423,46 @@ static void test_data(void)
 	s->cap.fail = ECONNREFUSED;
 	sim_read(s, 2, 0, 513);
 	s->cap.fail = 0;
-	tap_ok(sim_ping(s) && sim_setup(s),
+	tap_ok(sim_ping(s) && sim_set_vqueue(s, 0, VQ_MAX),
 	       "a guest that went away is answered when it talks again");
 
 	s->port++;
 	sim_read(s, 2, 0, 513);
-	tap_ok(!s->msgs, "a new port starts over: no queue set up");
+	tap_ok(!s->msgs, "a new port starts over: nothing before CONNECT");
+	free(wr);
+	free(msg);
+	sim_free(s);
+}
+
+/* small: records of at most 1024 bytes both ways, until the trigger. */
+static void test_small(void)
+{
+	struct sim *s = sim_new(MODE_SMALL);
+	uint32_t wlen = OUTHDR_SIZE + 16 * SECTOR_SIZE;
+	uint8_t *msg = malloc(VA_MSG_MAX), *wr = calloc(1, wlen);
+	struct guest *g;
+
+	if (!msg || !wr) {
+		perror("va_hostile: malloc");
+		exit(1);
+	}
+	tap_ok(sim_setup(s) && s->d.link.max_size == VA_SIZE_MIN,
+	       "small: setup settles records of 1024 bytes");
+	g = sim_guest(s);
+	blk_hdr(wr, VIRTIO_BLK_T_OUT, 16);
+	sim_chain(s, 4, wr, wlen, 1);
+	tap_ok(!s->why && s->d.completed == 1 && !s->d.last_status &&
+	       g->max_record == VA_SIZE_MIN &&
+	       g->max_frag == VA_SIZE_MIN - VA_CHAIN_HDR_SIZE,
+	       "small: an 8 KiB write in fragments of 996 bytes: status OK");
+	sim_read(s, 5, 0, 64 * 1024 + 1);
+	tap_ok(!s->why && s->d.completed == 1 && !s->d.last_status &&
+	       s->msgs == 66 && s->largest == VA_SIZE_MIN,
+	       "small: a 64 KiB read comes in 66 records of at most 1024 bytes");
+	sim_deliver(s, msg, put_avail(msg, DEV_NUM, 0, 6, wlen, 1, 0,
+				      VA_CHAIN_FIRST, wr, 1000));
+	tap_ok(!s->msgs && !g->vq[0].chains[6].active,
+	       "small: a record of 1028 bytes from the guest is dropped");
 	free(wr);
 	free(msg);
 	sim_free(s);
@@ -1878,22 +2470,31 @@ static void test_data(void)
 
 static void test_modes(void)
 {
-	static const char *const expect[MODE_COUNT] = {
-		[MODE_TRUNCATED] = "msg_size beyond the message",
-		[MODE_WRONG_CHAIN] = "chain not outstanding",
-		[MODE_OVERSIZE] = "total beyond in_len",
-		[MODE_BAD_OFFSET] = "offset out of sequence",
-		[MODE_UNKNOWN_DEVICE] = "unknown device",
-		[MODE_BAD_QUEUE] = "queue out of range",
-		[MODE_UNSOLICITED] = "response to a request never made",
+	static const struct {
+		enum mode mode;
+		const char *why;	/* what the driver sees, if anything */
+	} tc[] = {
+		{ MODE_GOOD, NULL },
+		{ MODE_TRUNCATED, "msg_size beyond the end of the message" },
+		{ MODE_WRONG_CHAIN, "chain not outstanding" },
+		{ MODE_OVERSIZE, "total larger than the chain's buffers" },
+		{ MODE_BAD_OFFSET, "fragment offset out of sequence" },
+		{ MODE_UNKNOWN_DEVICE, "unknown device" },
+		{ MODE_BAD_QUEUE, "queue out of range" },
+		{ MODE_GARBAGE, NULL },
+		{ MODE_UNSOLICITED, "response to a request never made" },
+		{ MODE_SILENT, NULL },
+		{ MODE_SMALL, "record larger than the negotiated maximum" },
+		{ MODE_NOHOLD, "USED_CHAIN with HOLD, which was not negotiated" },
 	};
 	static const uint32_t in_lens[] = { 4097, 2, 1, VA_FRAG_MAX + 2 };
+	unsigned int i, k;
 	enum mode m;
-	unsigned int i;
 	struct sim *s;
 	bool ok;
 
-	for (m = MODE_GOOD; m < MODE_EXIT; m++) {
+	for (k = 0; k < ARRAY_SIZE(tc); k++) {
+		m = tc[k].mode;
 		for (i = 0; i < ARRAY_SIZE(in_lens); i++) {
 			s = sim_new(m);
 			ok = sim_setup(s);
@@ -1918,9 +2519,10 @@ static void test_modes(void)
 				       mode_names[m]);
 				break;
 			default:
-				ok = s->why && !strcmp(s->why, expect[m]);
+				ok = s->why && !strcmp(s->why, tc[k].why);
 				tap_ok(ok, "%s (in_len %u): the driver sees \"%s\"",
-				       mode_names[m], in_lens[i], expect[m]);
+				       mode_names[m], in_lens[i],
+				       tc[k].why);
 				if (!ok)
 					printf("# got: %s\n",
 					       s->why ? s->why : "(nothing)");
@@ -1942,51 +2544,38 @@ static void test_modes(void)
 	}
 }
 
-/* GET_DEVICES of many-devices, page @offset of at most @max entries. */
-static bool sim_get_devices(struct sim *s, uint16_t offset, uint16_t max)
-{
-	struct va_get_devices_req rq = {
-		.offset = htole16(offset), .max = htole16(max),
-	};
-
-	return sim_request(s, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, &rq,
-			   sizeof(rq));
-}
-
-static uint16_t resp16(const struct sim *s, uint32_t off)
-{
-	uint16_t v = 0;
-
-	if (off + 2 <= s->d.resp_len)
-		memcpy(&v, s->d.resp + off, 2);
-	return le16toh(v);
-}
-
 /* The modes that go on serving: what they put on the wire. */
 static void test_serving_modes(void)
 {
 	struct va_features f = { .index = 0, .count = htole32(2) };
 	struct va_get_config_req cr = { .offset = 0, .size = htole32(8) };
+	const char *why;
 	struct sim *s;
 	bool ok;
 
 	s = sim_new(MODE_MANY_DEVICES);
-	ok = sim_get_devices(s, 0, VA_MAX_DEVICES);
-	tap_ok(ok && resp16(s, 0) == VA_MAX_DEVICES && resp16(s, 2) == 64 &&
-	       resp16(s, 4) == DEV_NUM && resp16(s, 4 + 63 * 10) == 64,
-	       "many-devices: page 1 lists devices 1 to 64, next page at 64");
-	ok = sim_get_devices(s, 64, VA_MAX_DEVICES);
-	tap_ok(ok && resp16(s, 0) == 36 && resp16(s, 2) == 0 &&
-	       resp16(s, 4) == 65 && resp32(s, 6) == EXTRA_DEVICE_ID,
-	       "many-devices: page 2 lists devices 65 to 100, the last page");
+	ok = !sim_connect(s, VA_SIZE_MAX, VA_F_KNOWN, &why) &&
+	     sim_get_devices(s, 0, VA_WINDOW_MAX);
+	tap_ok(ok && resp16(s, 2) == MANY_WINDOW && resp16(s, 4) == 64 &&
+	       sim_count(s) == 63 && !sim_present(s, 0) &&
+	       sim_present(s, 1) && sim_present(s, 63),
+	       "many-devices: window 1 has devices 1 to 63, the next at 64");
+	ok = sim_get_devices(s, 64, VA_WINDOW_MAX);
+	tap_ok(ok && resp16(s, 0) == 64 && resp16(s, 2) == MANY_WINDOW &&
+	       resp16(s, 4) == 0 && sim_count(s) == 37 &&
+	       sim_present(s, 100) && !sim_present(s, 101),
+	       "many-devices: window 2 has devices 64 to 100, the last");
 	ok = sim_request(s, 0, VA_GET_DEVICE_INFO, 100, NULL, 0);
 	tap_ok(ok && resp32(s, 0) == EXTRA_DEVICE_ID && resp32(s, 12) == 0 &&
 	       resp32(s, 16) == 1,
 	       "many-devices: device 100 is virtio id 0x3fff, no config, one queue");
+	ok = sim_request(s, 0, VA_GET_DEVICE_INFO, 101, NULL, 0);
+	tap_ok(ok && resp32(s, 0) == 0, "many-devices: there is no device 101");
 	sim_free(s);
 
 	s = sim_new(MODE_IN_ORDER);
-	ok = sim_request(s, 0, VA_GET_DEVICE_FEATURES, DEV_NUM, &f, sizeof(f));
+	ok = !sim_connect(s, VA_SIZE_MAX, VA_F_KNOWN, &why) &&
+	     sim_request(s, 0, VA_GET_DEVICE_FEATURES, DEV_NUM, &f, sizeof(f));
 	tap_ok(ok && resp32(s, 12) == (1U << (VIRTIO_F_VERSION_1 - 32) | 1U << 3),
 	       "in-order: offers VERSION_1 and IN_ORDER (bit 35)");
 	sim_free(s);
@@ -1997,7 +2586,7 @@ static void test_serving_modes(void)
 	tap_ok(ok && !s->why && s->d.completed == 1 && s->d.events == 2,
 	       "config-drop: the trigger read is answered, then EVENT_CONFIG twice");
 	sim_request(s, 0, VA_GET_CONFIG, DEV_NUM, &cr, sizeof(cr));
-	tap_ok(!s->why && s->d.responses == 1 && resp32(s, 4) == 1 &&
+	tap_ok(!s->why && s->d.answers == 1 && resp32(s, 4) == 1 &&
 	       s->d.events == 1,
 	       "config-drop: GET_CONFIG at 0 is answered for offset 1, and an EVENT_CONFIG follows");
 	sim_free(s);
@@ -2008,30 +2597,65 @@ static void test_serving_modes(void)
 	sim_read(s, 5, 1000, 4097);
 	ok = ok && !s->why && s->d.completed == 1;
 	sim_u32_request(s, VA_SET_DEVICE_STATUS, 0);
-	tap_ok(ok && s->msgs == 1 && s->d.responses == 1 && resp32(s, 0) == 0 &&
+	tap_ok(ok && s->msgs == 1 && s->d.answers == 1 && resp32(s, 0) == 0 &&
 	       s->why && !strcmp(s->why, "chain not outstanding"),
 	       "reset-used: the reset's answer and a USED_CHAIN in one message");
 	if (s->why && strcmp(s->why, "chain not outstanding"))
 		printf("# got: %s\n", s->why);
+	sim_free(s);
+
+	s = sim_new(MODE_TYPE_BITS);
+	ok = sim_setup(s);
+	sim_read(s, 2, 1000, 2 * VA_FRAG_MAX + 1);
+	tap_ok(ok && !s->why && s->d.completed == 1 && !s->d.last_status &&
+	       s->d.records > 6 && s->d.odd_types == s->d.records,
+	       "type-bits: every record has bits 2-7 set, and they mean nothing (%u records)",
+	       s->d.records);
+	sim_free(s);
+
+	s = sim_new(MODE_HOLD_FOREVER);
+	ok = sim_setup(s);
+	sim_read(s, 2, 1000, 4097);
+	tap_ok(ok && !s->why && s->d.completed == 1 && s->d.held == 1,
+	       "hold-forever: with HOLD settled, the read is held");
 	sim_free(s);
 }
 
 /* Random and mutated messages: the handlers must neither crash nor hang. */
 static void test_fuzz(void)
 {
+	static const enum mode modes[] = {
+		MODE_GOOD, MODE_TRUNCATED, MODE_WRONG_CHAIN, MODE_OVERSIZE,
+		MODE_BAD_OFFSET, MODE_UNKNOWN_DEVICE, MODE_BAD_QUEUE,
+		MODE_GARBAGE, MODE_UNSOLICITED, MODE_SILENT, MODE_SMALL,
+		MODE_NOHOLD, MODE_HOLD_FOREVER, MODE_CONFIG_DROP,
+		MODE_MANY_DEVICES, MODE_RESET_USED, MODE_TYPE_BITS, MODE_V1,
+		MODE_REFUSE, MODE_CONNECT_BIG,
+	};
+	static const uint8_t ids[] = {
+		VA_BUS_CONNECT, VA_BUS_GET_DEVICES, VA_BUS_PING,
+		VA_GET_DEVICE_INFO, VA_GET_DEVICE_FEATURES,
+		VA_SET_DRIVER_FEATURES, VA_GET_CONFIG, VA_SET_CONFIG,
+		VA_GET_DEVICE_STATUS, VA_SET_DEVICE_STATUS, VA_GET_VQUEUE,
+		VA_SET_VQUEUE, VA_RESET_VQUEUE, VA_GET_SHM, VA_EVENT_AVAIL,
+		0x30,
+	};
+	/* payload sizes of the requests, and a few more */
+	static const uint8_t sizes[] = { 0, 4, 8, 12, 13, 16, 20, 40, 47 };
 	uint8_t *msg = malloc(VA_MSG_MAX);
 	struct hostile *r = hostile_new(MODE_GOOD, 1, 7, ARGO_DOMID_ANY);
-	unsigned int i, k, flips, rounds = 0;
+	unsigned int i, j, k, flips, rounds = 0, len;
+	uint8_t hdr[OUTHDR_SIZE];
 	struct sim *s;
 	size_t n, off;
 	enum mode m;
-	uint8_t hdr[OUTHDR_SIZE];
 
 	if (!msg) {
 		perror("va_hostile: malloc");
 		exit(1);
 	}
-	for (m = MODE_GOOD; m < MODE_EXIT; m++) {
+	for (k = 0; k < ARRAY_SIZE(modes); k++) {
+		m = modes[k];
 		s = sim_new(m);
 		sim_setup(s);
 		for (i = 0; i < 4000; i++) {
@@ -2043,7 +2667,7 @@ static void test_fuzz(void)
 					msg[off] = rnd(r);
 				break;
 			default:	/* valid-looking records, mutated */
-				for (k = rnd(r) % 4 + 1; k; k--) {
+				for (j = rnd(r) % 4 + 1; j; j--) {
 					blk_hdr(hdr, rnd(r) % 10,
 						rnd(r) % 2 ? rnd(r) % 5000 :
 						rnd(r));
@@ -2056,14 +2680,16 @@ static void test_fuzz(void)
 							       OUTHDR_SIZE);
 						continue;
 					}
+					len = sizes[rnd(r) % ARRAY_SIZE(sizes)];
 					put_hdr(msg + n, rnd(r) % 2 ?
 						VA_TYPE_BUS : 0,
-						rnd(r) % 0x0c, rnd(r) % 3,
-						rnd(r), VA_HDR_SIZE + 32);
-					for (off = 0; off < 32; off++)
+						ids[rnd(r) % ARRAY_SIZE(ids)],
+						rnd(r) % 3, rnd(r),
+						VA_HDR_SIZE + len);
+					for (off = 0; off < len; off++)
 						msg[n + VA_HDR_SIZE + off] =
 							rnd(r) % 3 ? 0 : rnd(r);
-					n += VA_HDR_SIZE + 32;
+					n += VA_HDR_SIZE + len;
 				}
 				for (flips = rnd(r) % 4; flips && n; flips--)
 					msg[rnd(r) % n] = rnd(r);
@@ -2079,7 +2705,7 @@ static void test_fuzz(void)
 		}
 		s->domid = 9;
 		s->d.pending = false;
-		tap_ok(m != MODE_GOOD || (sim_ping(s) && sim_setup(s)),
+		tap_ok(m != MODE_GOOD || (sim_setup(s) && sim_ping(s)),
 		       "%s: survives 4000 random messages%s", mode_names[m],
 		       m == MODE_GOOD ? " and still answers" : "");
 		sim_free(s);
@@ -2094,8 +2720,10 @@ static int selftest(void)
 	quiet = true;
 	tap_start();
 	test_build();
+	test_connect();
 	test_control();
 	test_data();
+	test_small();
 	test_modes();
 	test_serving_modes();
 	test_fuzz();

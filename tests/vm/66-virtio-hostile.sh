@@ -7,29 +7,56 @@
 # reads sector 1000 of its disk, then breaks the protocol in one way per
 # round.  Each time the read fails with an error instead of hanging, dmesg
 # names the broken rule, the device goes away, and the guest stays clean
-# (panic_on_warn is on, and the rig fails on any BUG or WARNING).
+# (panic_on_warn is on, and the rig fails on any BUG or WARNING).  Other
+# rounds misbehave while serving, or in CONNECT: a protocol 1 backend, a
+# refusal, answers outside what the guest offered, a record size of 1024
+# bytes kept to by both sides, a HOLD that was not negotiated.
 . /rig/tap.sh
 self=$(argo info | sed -n 's/^domid //p')
 modprobe virtio_blk
 rmmod virtio-argo 2>/dev/null
-round() {	# MODE EXPECTED-DMESG
+
+# wait_for SECS CMD: until the shell command CMD succeeds, at most SECS
+wait_for() {
+	_n=$(($1 * 10))
+	while ! eval "$2" && [ $_n -gt 0 ]; do sleep 0.1; _n=$((_n - 1)); done
+	eval "$2"
+}
+# hostile MODE: (re)start the backend, its log /tmp/h.log, and wait
+# until it listens: a guest that finds no ring says so, and only that
+hostile() {
 	/rig/bin/va_hostile "$1" >/tmp/h.log 2>&1 &
 	hpid=$!
+	wait_for 5 "grep -q 'listening on port' /tmp/h.log"
+}
+# start MODE: the backend, and virtio-argo towards it
+start() {
+	hostile "$1"
 	tap_dmesg_mark
 	modprobe virtio-argo backends="$self" timeout_ms=2000
-	i=0
-	while [ ! -b /dev/vda ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-	if [ ! -b /dev/vda ]; then
+}
+wait_disk() {
+	wait_for 20 '[ -b /dev/vda ]'
+}
+devices() {
+	ls /sys/bus/virtio/devices | wc -l
+}
+gone() {	# MODE: the device goes away
+	wait_for 20 '[ -z "$(ls /sys/bus/virtio/devices)" ]'
+	tap_is "$(devices)" 0 "$1: the device is removed"
+}
+# finish MODE EXPECTED-DMESG [HOOK]: once the disk is there, HOOK MODE,
+# then the read at sector 1000 (the trigger) fails; the guest says why
+finish() {
+	if ! wait_disk; then
 		tap_ok 1 "$1: the hostile backend's disk appears"
 	else
+		[ -n "$3" ] && $3 "$1"
 		# An error, or end-of-file when the disk is already gone.
 		n=$(dd if=/dev/vda bs=4096 skip=125 count=1 2>/dev/null | wc -c)
 		tap_is "$n" 0 "$1: the read at sector 1000 returns no data"
-
 	fi
-	i=0
-	while [ -n "$(ls /sys/bus/virtio/devices)" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-	tap_is "$(ls /sys/bus/virtio/devices | wc -l)" 0 "$1: the device is removed"
+	gone "$1"
 	tap_dmesg_since | grep -q "$2"
 	tap_ok $? "$1: dmesg says '$2'"
 	tap_dmesg_since | grep 'virtio-argo' | grep -v 'loaded\|unloaded' | sed 's/^/# /' | head -n 3
@@ -37,6 +64,14 @@ round() {	# MODE EXPECTED-DMESG
 	tap_is $? 0 "$1: rmmod virtio-argo"
 	kill $hpid 2>/dev/null
 	wait $hpid 2>/dev/null
+}
+round() {	# MODE EXPECTED-DMESG [HOOK]
+	start "$1"
+	finish "$@"
+}
+# what the backend answered to CONNECT (its last answer)
+connect_answer() {
+	sed -n 's/.*: answered \(revision .*\)/\1/p' /tmp/h.log | tail -n 1
 }
 round truncated 'protocol violation: msg_size beyond the end of the message'
 round wrong-chain 'broken: USED_CHAIN for a chain that is not outstanding'
@@ -51,6 +86,61 @@ round silent 'backend stopped answering'
 # notices first; a send in between finds no ring instead
 round exit 'its ring at port 0x76690001 is gone (-104)\|no backend listening at port 0x76690001'
 
+# A HOLD that CONNECT did not settle: the backend answered no feature
+# (the guest offered VA_F_HOLD), then completes the read with HOLD.
+nohold_connect() {
+	tap_is "$(connect_answer)" 'revision 1 max_size 65535 features 0x0' \
+		"$1: CONNECT settled no feature"
+}
+round nohold 'broken: USED_CHAIN with HOLD, which was not negotiated' nohold_connect
+
+# A protocol 1 backend: it drops every message of protocol 2's Argo type,
+# CONNECT included, and answers nothing.  The guest says so once, however
+# often it tries again, and has no device; then, without a reload, it
+# connects to the protocol 2 backend that replaces it ("small" below).
+hostile v1
+tap_dmesg_mark
+modprobe virtio-argo backends="$self" timeout_ms=2000
+wait_for 10 'tap_dmesg_since | grep -q CONNECT'
+tap_ok $? "v1: dmesg has a line about CONNECT"
+tap_dmesg_since | grep CONNECT | sed 's/^/# /'
+tap_dmesg_since | grep CONNECT | grep -q 'protocol 2'
+tap_ok $? "v1: the line names protocol 2"
+grep -q 'dropped message 1 of type 0x56410002 (24 bytes; first record type 0x02 id 0x80)' /tmp/h.log
+tap_ok $? "v1: the guest's first message is a CONNECT alone, Argo type 0x56410002"
+wait_for 10 "grep -q 'dropped message 2 ' /tmp/h.log"
+tap_ok $? "v1: the guest sends CONNECT again"
+sleep 2.5	# that one's timeout
+tap_is "$(tap_dmesg_since | grep -c CONNECT)" 1 \
+	"v1: one line, for $(grep -c 'dropped message' /tmp/h.log) CONNECTs unanswered"
+tap_is "$(devices)" 0 "v1: no device"
+kill $hpid 2>/dev/null
+wait $hpid 2>/dev/null
+
+# small: CONNECT settles records of 1024 bytes, the least allowed.  Both
+# sides keep to it: chains of several KiB go in fragments of at most
+# 1024 - 28 bytes, and work.  At the trigger the backend sends a record
+# of 2076 bytes.
+small_io() {
+	tap_is "$(connect_answer)" 'revision 1 max_size 1024 features 0x1' \
+		"$1: CONNECT settled records of 1024 bytes"
+	dd if=/dev/zero of=/dev/vda bs=65536 count=1 oflag=direct 2>/dev/null
+	tap_ok $? "$1: a 64 KiB write is answered"
+	dd if=/dev/vda of=/tmp/r bs=65536 count=1 iflag=direct 2>/dev/null
+	tap_is "$(wc -c </tmp/r) $(tr -d '\000' </tmp/r | wc -c)" '65536 0' \
+		"$1: a 64 KiB read is answered, with its zeros"
+	sz=$(sed -n 's/.*largest record \([0-9]*\) bytes, largest AVAIL_CHAIN data \([0-9]*\) bytes/\1 \2/p' /tmp/h.log | tail -n 1)
+	[ -n "$sz" ] || sz='0 0'
+	rec=${sz% *}
+	frag=${sz#* }
+	tap_ok $((rec > 1024 || frag > 996 || frag < 1)) \
+		"$1: the guest's records of at most 1024 bytes, AVAIL_CHAIN data of at most 996 (largest: $rec, $frag)"
+	tap_is "$(grep -c 'record larger than' /tmp/h.log)" 0 \
+		"$1: the backend dropped no record of the guest's as too large"
+}
+hostile small
+finish small 'protocol violation: record larger than the negotiated maximum' small_io
+
 # Backends that keep serving while they misbehave, and lifetimes a backend
 # can drive.  Each waits in the background with a deadline, since a hang
 # here is a task in D state that no signal ends.
@@ -63,27 +153,10 @@ deadline() {
 	while [ ! -e /tmp/dl.done ] && [ $i -lt $(($1 * 10)) ]; do sleep 0.1; i=$((i + 1)); done
 	[ -e /tmp/dl.done ] && echo done || echo hung
 }
-# start MODE: the backend, and virtio-argo towards it
-start() {
-	/rig/bin/va_hostile "$1" >/tmp/h.log 2>&1 &
-	hpid=$!
-	tap_dmesg_mark
-	modprobe virtio-argo backends="$self" timeout_ms=2000
-}
-wait_disk() {
-	i=0
-	while [ ! -b /dev/vda ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -b /dev/vda ]
-}
 stop() {	# MODE
 	tap_is "$(deadline 60 'rmmod virtio-argo')" done "$1: rmmod virtio-argo returns"
 	kill $hpid 2>/dev/null
 	wait $hpid 2>/dev/null
-}
-gone() {	# MODE: the device goes away
-	i=0
-	while [ -n "$(ls /sys/bus/virtio/devices)" ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
-	tap_is "$(ls /sys/bus/virtio/devices | wc -l)" 0 "$1: the device is removed"
 }
 
 # A completion held back (VA_CHAIN_HOLD) and never released: the backend
@@ -96,6 +169,8 @@ for m in hold-exit hold-forever; do
 	start $m
 	wait_disk
 	tap_ok $? "$m: the disk appears"
+	tap_is "$(connect_answer)" 'revision 1 max_size 65535 features 0x1' \
+		"$m: CONNECT settled VA_F_HOLD"
 	# O_DIRECT: one request, the read's own, no readahead beside it
 	tap_is "$(deadline 30 'dd if=/dev/vda bs=4096 skip=125 count=1 iflag=direct 2>/tmp/dd.err | wc -c >/tmp/n')" \
 		done "$m: the read at sector 1000 returns"
@@ -153,6 +228,21 @@ tap_is "$(echo "$f" | cut -c33)$(echo "$f" | cut -c36)" 10 \
 tap_is "$(dd if=/dev/vda bs=4096 count=1 2>/dev/null | wc -c)" 4096 "in-order: a read is answered"
 stop in-order
 
+# Type bits 2-7 set in every record the backend sends, its PING too:
+# the guest ignores them, and it answers the backend's PING.
+start type-bits
+wait_disk
+tap_ok $? "type-bits: the disk appears"
+dd if=/dev/zero of=/dev/vda bs=65536 seek=16 count=1 oflag=direct 2>/dev/null
+tap_ok $? "type-bits: a 64 KiB write is answered"
+tap_is "$(dd if=/dev/vda bs=65536 skip=16 count=1 iflag=direct 2>/dev/null | wc -c)" 65536 \
+	"type-bits: a 64 KiB read at sector 2048 is answered"
+wait_for 5 "grep -q 'answered our PING' /tmp/h.log"
+tap_ok $? "type-bits: the guest answers the backend's PING"
+tap_is "$(tap_dmesg_since | grep -c 'protocol violation\|broken\|ignoring\|failing')" 0 \
+	"type-bits: no record refused or ignored"
+stop type-bits
+
 # The answer to a reset and a USED_CHAIN for the queue's last chain in one
 # Argo message, over 20 resets (unbinding virtio_blk resets the device):
 # the record after the answer is dropped, however soon the driver comes
@@ -190,6 +280,34 @@ for r in 1 2 3; do
 	done
 	tap_is "$ok" 8 "config-storm $r: 8 of 8 reads answered during the storm"
 	stop "config-storm $r"
+done
+
+# CONNECT refused (revision 0): one line, however often the guest tries
+# again, and no device.
+start refuse
+wait_for 10 'tap_dmesg_since | grep -q refuses'
+tap_ok $? "refuse: dmesg says the backend refuses"
+tap_dmesg_since | grep refuses | sed 's/^/# /'
+# the guest tries again after 2 s
+wait_for 6 '[ "$(grep -c "answered revision 0" /tmp/h.log)" -ge 2 ]'
+tap_ok $? "refuse: the guest sends CONNECT again"
+tap_is "$(tap_dmesg_since | grep -c refuses)" 1 \
+	"refuse: one line, for $(grep -c 'answered revision 0' /tmp/h.log) CONNECTs refused"
+tap_is "$(devices)" 0 "refuse: no device"
+stop refuse
+
+# CONNECT answers outside what the guest offered: a feature (bit 5), a
+# record size below 1024, a record size above the one offered.
+for a in 'connect-features features we did not offer' \
+	 'connect-small a size outside what we offered' \
+	 'connect-big a size outside what we offered'; do
+	m=${a%% *}
+	want="protocol violation: CONNECT answers ${a#* }"
+	start "$m"
+	wait_for 10 "tap_dmesg_since | grep -q '$want'"
+	tap_ok $? "$m: dmesg says '$want'"
+	tap_is "$(devices)" 0 "$m: no device"
+	stop "$m"
 done
 
 # Parameters that name no backend, or would fail every request.

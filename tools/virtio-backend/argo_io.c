@@ -109,13 +109,13 @@ static void ep_notices(struct endpoint *ep)
 	uint32_t kind, port;
 	uint16_t domid;
 	int32_t status;
-	struct guest *g;
 	char why[64];
 	int r;
 
 	while ((r = argo_notice(ep->fd, &kind, &domid, &port, NULL,
 				&status)) == 1) {
-		g = ep_guest(ep, domid, port);
+		struct guest *g = ep_guest(ep, domid, port);
+
 		if (!g)
 			continue;	/* dropped meanwhile */
 		if (kind == ARGO_NOTICE_SPACE) {

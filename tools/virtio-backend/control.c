@@ -143,7 +143,6 @@ static void get_config(struct devinst *di, const struct va_rec *r)
  */
 static void set_config(struct devinst *di, const struct va_rec *r)
 {
-	uint8_t p[sizeof(struct va_config)];
 	uint32_t generation, offset, size;
 
 	generation = get_le32(r->payload + offsetof(struct va_config,
@@ -155,6 +154,8 @@ static void set_config(struct devinst *di, const struct va_rec *r)
 		return;
 	}
 	if (generation != di->generation) {
+		uint8_t p[sizeof(struct va_config)];
+
 		put_le32(p + offsetof(struct va_config, generation),
 			 di->generation);
 		put_le32(p + offsetof(struct va_config, offset), offset);

@@ -118,16 +118,23 @@ static void get_devices(struct guest *g, const struct va_rec *r)
 
 	offset = get_le16(r->payload + offsetof(struct va_get_devices_req,
 						offset));
-	count = MIN(get_le16(r->payload + offsetof(struct va_get_devices_req,
-						   count)), VA_WINDOW_MAX);
+	count = get_le16(r->payload + offsetof(struct va_get_devices_req,
+					       count));
+	if (count > VA_WINDOW_MAX)
+		count = VA_WINDOW_MAX;
+	/* no window reaches past the last device number (65535) */
+	if (count > 65536 - offset)
+		count = 65536 - offset;
 	memset(resp, 0, sizeof(resp));
 	for (i = 1; i <= be->ndev; i++) {
 		if (!g->inst[i] || be->devs[i]->unplugged || i < offset)
 			continue;
-		if (i < offset + count)
-			bitmap[(i - offset) / 8] |= 1U << ((i - offset) % 8);
-		else if (count)		/* windows are multiples of 8 */
-			next = offset + count;
+		if (i - offset >= count) {
+			/* a multiple of 8; none after an empty window */
+			next = count ? offset + count : 0;
+			break;
+		}
+		bitmap[(i - offset) / 8] |= 1U << ((i - offset) % 8);
 	}
 	put_le16(resp + offsetof(struct va_get_devices_resp, offset), offset);
 	put_le16(resp + offsetof(struct va_get_devices_resp, count), count);
@@ -145,10 +152,11 @@ static void get_devices(struct guest *g, const struct va_rec *r)
 static void bus_connect(struct guest *g, const struct va_rec *r)
 {
 	struct va_connect req, resp;
-	unsigned int i;
 
 	memcpy(&req, r->payload, sizeof(req));
 	if (g->connected) {
+		unsigned int i;
+
 		for (i = 1; i < ARRAY_SIZE(g->inst); i++)
 			if (g->inst[i])
 				devinst_reset(g->inst[i]);
@@ -210,6 +218,12 @@ static void dispatch(struct guest *g, const struct va_rec *r)
 	if (di && di->dev->unplugged)
 		di = NULL;
 	rc = va_check_from_driver(&r->hdr, r->payload, r->len, &why);
+	/* a driver not connected is served nothing, not even a reset */
+	if (!g->connected && !(r->type == VA_TYPE_BUS &&
+			       r->msg_id == VA_BUS_CONNECT)) {
+		guest_err(g, "record %#x before CONNECT dropped", r->msg_id);
+		return;
+	}
 	if (rc < 0 && di && r->msg_id == VA_AVAIL_CHAIN) {
 		devinst_fail(di, "%s", why);
 		return;
@@ -223,11 +237,6 @@ static void dispatch(struct guest *g, const struct va_rec *r)
 	if (rc == VA_IGNORE) {
 		vb_debug("guest %u: record %#x (type %#x) ignored", g->domid,
 			 r->msg_id, r->type);
-		return;
-	}
-	if (!g->connected && !(r->type == VA_TYPE_BUS &&
-			       r->msg_id == VA_BUS_CONNECT)) {
-		guest_err(g, "record %#x before CONNECT dropped", r->msg_id);
 		return;
 	}
 	if (r->type & VA_TYPE_BUS) {
@@ -261,7 +270,7 @@ static void dispatch(struct guest *g, const struct va_rec *r)
 static void refuse_v1(struct backend *be, void *tctx, uint16_t domid,
 		      uint32_t port, const uint8_t *msg, size_t len)
 {
-	uint8_t out[4 * (VA_HDR_SIZE + 4)];
+	uint8_t out[16 * (VA_HDR_SIZE + 4)];
 	size_t off = 0, n = 0;
 	const char *why;
 	struct va_rec r;
@@ -275,7 +284,8 @@ static void refuse_v1(struct backend *be, void *tctx, uint16_t domid,
 	       n + VA_HDR_SIZE + 4 <= sizeof(out)) {
 		uint8_t *p = out + n;
 
-		if ((r.type & VA_TYPE_RESPONSE) || va_id_is_event(r.msg_id))
+		/* protocol 1's requests were ids 0x00-0x3F; the rest events */
+		if ((r.type & VA_TYPE_RESPONSE) || r.msg_id >= VA_ID_EVENT)
 			continue;
 		p[0] = VA_TYPE_RESPONSE | V1_TYPE_ERROR | (r.type & VA_TYPE_BUS);
 		p[1] = r.msg_id;

@@ -4,8 +4,11 @@
  * code, with a fake transport in place of /dev/argo.  Messages go in
  * through guest_receive(), exactly as argo_io.c delivers them; what the
  * backend sends is captured, checked against the rules the guest
- * transport applies (docs/virtio-argo-protocol.md section 6), and
- * inspected.  Output is TAP; the exit status is non-zero on any failure.
+ * transport applies (docs/virtio-argo-protocol.md sections 7 and 8, with
+ * the shared checks of virtio-argo/check.c), and inspected.  Every
+ * simulated guest speaks protocol 2 and CONNECTs first (guest_up()), but
+ * those that test what a backend does before CONNECT or with protocol 1.
+ * Output is TAP; the exit status is non-zero on any failure.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +38,8 @@
 
 #include "backend.h"
 
+#define MAX(a, b)	((a) > (b) ? (a) : (b))
+
 #define DOM		1
 #define DOM2		2
 #define PORT		0x1000
@@ -59,6 +64,15 @@
 #define NDOM_BR		22
 #define NDOM_PERS	23
 #define NDOM_JUMBO	24
+/* guests of the CONNECT tests */
+#define DOM_NEG		30	/* negotiation: refusals, clamps, subsets */
+#define DOM_EARLY	31	/* sends records before its CONNECT */
+#define DOM_EARLY2	32
+#define DOM_SMALL	33	/* records of at most 1024 bytes */
+#define DOM_AGAIN	34	/* CONNECTs again with chains outstanding */
+#define DOM_HOT		35	/* never CONNECTs: no EVENT_DEVICE for it */
+#define DOM_V1		40	/* protocol 1 drivers */
+#define DOM_V1B		41
 
 static struct backend be;
 static int testno, failures;
@@ -88,19 +102,40 @@ struct captured {
 	uint8_t *buf;
 };
 
-/* One record the backend sent; @r.payload points into a captured buffer. */
+/*
+ * One record the backend sent; @r.payload points into a captured buffer,
+ * @r.type keeps all eight bits as sent.
+ */
 struct orec {
 	uint16_t domid;
 	struct va_rec r;
+};
+
+/* One message sent with the transport's send_once (protocol 1 refusals). */
+struct once {
+	uint16_t domid;
+	uint32_t port;
+	uint32_t type;
+	uint32_t len;
+	uint8_t buf[VA_MSG_MAX];
 };
 
 static struct captured *cap;
 static size_t ncap, capsize;
 static struct orec *recs;
 static size_t nrecs, recsize;
+static struct once onces[8];
+static unsigned int nonce;		/* send_once calls since clear() */
 static int send_result;		/* what fake_send returns: 0, -EAGAIN, ... */
 static unsigned int bad_records;	/* records breaking the driver's rules */
 static char bad_why[256];
+
+/*
+ * What CONNECT settled for each guest, as its driver knows it: the
+ * answer's size and features from the answer on (parse_captured()),
+ * VA_SIZE_MAX and none before.
+ */
+static struct va_link links[65536];
 
 static void bad(const char *why)
 {
@@ -108,47 +143,67 @@ static void bad(const char *why)
 		snprintf(bad_why, sizeof(bad_why), "%s", why);
 }
 
-/*
- * Check one record the way the guest transport will (section 6, rules 2
- * and the USED_CHAIN sizes); chain sequencing is checked by get_used().
- */
-static void check_record(const struct va_rec *r)
+static struct va_link *dom_link(uint16_t dom)
 {
-	if (r->type & ~(VA_TYPE_RESPONSE | VA_TYPE_BUS | VA_TYPE_ERROR))
-		bad("unknown type bits");
-	if ((r->type & VA_TYPE_ERROR) && !(r->type & VA_TYPE_RESPONSE))
-		bad("error flag on a non-response");
-	if (r->type & VA_TYPE_ERROR) {
-		uint32_t e = r->len == 4 ? get_le32(r->payload) : 0;
+	if (!links[dom].max_size)
+		links[dom].max_size = VA_SIZE_MAX;
+	return &links[dom];
+}
 
-		if (r->len != 4 || !e || e > 4095)
-			bad("error response malformed");
+/*
+ * Check one record the way the guest transport will (section 7: the
+ * shared va_check_hdr() and va_check_from_device() on the guest's link,
+ * and a control record fits VA_CTRL_MAX), plus what section 8 asks of a
+ * device: no type bits 2-7, no token in an event, no device number in a
+ * bus message, nothing the driver would only ignore.  Chain sequencing
+ * is checked by get_used().
+ */
+static void check_record(uint16_t dom, const uint8_t *rec, uint32_t avail)
+{
+	const struct va_link *lk = dom_link(dom);
+	struct va_hdr h;
+	const char *why = NULL;
+	uint32_t plen;
+	int r;
+
+	memcpy(&h, rec, sizeof(h));
+	if (va_check_hdr(&h, avail, lk->max_size, &why)) {
+		bad(why);
 		return;
 	}
-	if (r->msg_id == VA_USED_CHAIN && !(r->type & VA_TYPE_BUS)) {
-		uint16_t flags;
-		uint32_t w;
-
-		if (r->len < sizeof(struct va_used_chain)) {
-			bad("USED_CHAIN truncated");
-			return;
-		}
-		w = get_le32(r->payload + offsetof(struct va_used_chain,
-						   written));
-		if (w != r->len - sizeof(struct va_used_chain))
-			bad("USED_CHAIN written differs from its size");
-		if (w > VA_FRAG_MAX)
-			bad("USED_CHAIN fragment too large");
-		flags = get_le16(r->payload + offsetof(struct va_used_chain,
-						       flags));
-		if (flags & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST | VA_CHAIN_HOLD))
-			bad("USED_CHAIN unknown flags");
-		if ((flags & (VA_CHAIN_HOLD | VA_CHAIN_LAST)) == VA_CHAIN_HOLD)
-			bad("USED_CHAIN with HOLD but not LAST");
-		return;
+	plen = le16toh(h.msg_size) - VA_HDR_SIZE;
+	r = va_check_from_device(&h, rec + VA_HDR_SIZE, plen, lk, &why);
+	if (r)
+		bad(r == VA_IGNORE ? "a record the driver ignores" : why);
+	if (h.type & ~VA_TYPE_MASK)
+		bad("type bits 2-7 set");
+	if (!(h.type & VA_TYPE_RESPONSE) && va_id_is_event(h.msg_id) &&
+	    h.token)
+		bad("token in an event");
+	if ((h.type & VA_TYPE_BUS) && h.dev_num)
+		bad("device number in a bus message");
+	if (h.type || h.msg_id != VA_USED_CHAIN) {
+		if (plen > VA_CTRL_MAX)
+			bad("control record over VA_CTRL_MAX");
+	} else if (plen >= sizeof(struct va_used_chain) &&
+		   plen - sizeof(struct va_used_chain) > va_frag_max(lk)) {
+		bad("USED_CHAIN fragment over va_frag_max()");
 	}
-	if (r->len + VA_HDR_SIZE > 1024)
-		bad("control record over VA_CTRL_MAX");
+	/* the driver's link follows an accepted CONNECT answer */
+	if (!r && h.type == (VA_TYPE_RESPONSE | VA_TYPE_BUS) &&
+	    h.msg_id == VA_BUS_CONNECT) {
+		const uint8_t *p = rec + VA_HDR_SIZE;
+		uint32_t rev = get_le32(p), size = get_le32(p + 4);
+		uint64_t f = get_le64(p + 8);
+
+		if (!rev)
+			return;		/* refused: nothing settled */
+		if (rev != VA_REVISION || size < VA_SIZE_MIN ||
+		    size > VA_SIZE_MAX || (f & ~VA_F_KNOWN))
+			bad("CONNECT answer outside what any driver offers");
+		links[dom].max_size = size;
+		links[dom].features = f;
+	}
 }
 
 static void parse_captured(const struct captured *c)
@@ -176,13 +231,14 @@ static void parse_captured(const struct captured *c)
 		}
 		o = &recs[nrecs++];
 		o->domid = c->domid;
+		memcpy(&o->r.hdr, c->buf + off, sizeof(o->r.hdr));
 		o->r.type = c->buf[off];
 		o->r.msg_id = c->buf[off + 1];
 		o->r.dev_num = get_le16(c->buf + off + 2);
 		o->r.token = get_le16(c->buf + off + 4);
 		o->r.payload = c->buf + off + VA_HDR_SIZE;
 		o->r.len = size - VA_HDR_SIZE;
-		check_record(&o->r);
+		check_record(c->domid, c->buf + off, c->len - off);
 		off += size;
 	}
 }
@@ -214,6 +270,29 @@ static int fake_send(struct backend *b, struct guest *g, const void *buf,
 	return 0;
 }
 
+static void fake_send_once(struct backend *b, void *tctx, uint16_t domid,
+			   uint32_t port, uint32_t type, const void *buf,
+			   size_t len)
+{
+	struct once *o;
+
+	(void)b;
+	(void)tctx;
+	if (nonce++ >= ARRAY_SIZE(onces))
+		return;
+	o = &onces[nonce - 1];
+	o->domid = domid;
+	o->port = port;
+	o->type = type;
+	o->len = len;
+	if (!len || len > VA_MSG_MAX) {
+		bad("send_once message size");
+		o->len = 0;
+		return;
+	}
+	memcpy(o->buf, buf, len);
+}
+
 static void fake_forget(struct backend *b, struct guest *g)
 {
 	(void)b;
@@ -222,6 +301,7 @@ static void fake_forget(struct backend *b, struct guest *g)
 
 static const struct transport_ops fake_ops = {
 	.send = fake_send,
+	.send_once = fake_send_once,
 	.forget = fake_forget,
 };
 
@@ -234,6 +314,7 @@ static void clear(void)
 		free(cap[i].buf);
 	ncap = 0;
 	nrecs = 0;
+	nonce = 0;
 }
 
 static unsigned int delivered;	/* messages given to the backend */
@@ -268,6 +349,7 @@ static uint8_t *mb_rec(struct msgb *m, uint8_t type, uint8_t id,
 	put_le16(p + 2, dev);
 	put_le16(p + 4, token);
 	put_le16(p + 6, VA_HDR_SIZE + plen);
+	memset(p + VA_HDR_SIZE, 0, plen);
 	m->len += VA_HDR_SIZE + plen;
 	return p + VA_HDR_SIZE;
 }
@@ -286,8 +368,21 @@ static void mb_chain(struct msgb *m, uint16_t dev, uint16_t vq, uint16_t id,
 	put_le32(p + 12, off);
 	put_le16(p + 16, flags);
 	put_le16(p + 18, 0);
-	if (dlen)
+	if (dlen && data)
 		memcpy(p + 20, data, dlen);
+}
+
+/* A CONNECT request's payload. */
+static uint8_t *mb_connect(struct msgb *m, uint16_t token, uint32_t rev,
+			   uint32_t max_size, uint64_t features)
+{
+	uint8_t *p = mb_rec(m, VA_TYPE_BUS, VA_BUS_CONNECT, 0, token,
+			    sizeof(struct va_connect));
+
+	put_le32(p + offsetof(struct va_connect, revision), rev);
+	put_le32(p + offsetof(struct va_connect, max_size), max_size);
+	put_le64(p + offsetof(struct va_connect, features), features);
+	return p;
 }
 
 /* ---- requests and chains ---- */
@@ -310,6 +405,29 @@ static const struct orec *find_response(uint16_t dom, uint8_t id,
 	return NULL;
 }
 
+/* The ERROR event naming request (type, id, dev, token), or NULL. */
+static const struct orec *find_error(uint16_t dom, uint8_t type, uint8_t id,
+				     uint16_t dev, uint16_t token)
+{
+	size_t i;
+
+	for (i = 0; i < nrecs; i++) {
+		const struct orec *o = &recs[i];
+		const uint8_t *p = o->r.payload;
+
+		if (o->domid == dom && o->r.type == VA_TYPE_BUS &&
+		    o->r.msg_id == VA_BUS_ERROR &&
+		    o->r.len == sizeof(struct va_bus_error) &&
+		    get_le16(p + offsetof(struct va_bus_error, dev_num)) == dev &&
+		    get_le16(p + offsetof(struct va_bus_error, token)) == token &&
+		    p[offsetof(struct va_bus_error, msg_id)] == id &&
+		    p[offsetof(struct va_bus_error, type)] ==
+		    (type & VA_TYPE_BUS))
+			return o;
+	}
+	return NULL;
+}
+
 static unsigned int count_from(uint16_t dom)
 {
 	unsigned int n = 0;
@@ -320,33 +438,51 @@ static unsigned int count_from(uint16_t dom)
 	return n;
 }
 
-/* Send one request; return its one response (NULL: none). */
+/*
+ * Send one request; return its one answer: the response or the ERROR
+ * event naming it (NULL: none).
+ */
 static const struct orec *request(uint16_t dom, uint8_t type, uint8_t id,
 				  uint16_t dev, const void *payload,
 				  uint32_t plen)
 {
 	static struct msgb m;
 	uint16_t token = next_token++;
+	const struct orec *o;
 	uint8_t *p;
 
+	if (!next_token)
+		next_token = 1;		/* tokens are non-zero */
 	clear();
 	m.len = 0;
 	p = mb_rec(&m, type, id, dev, token, plen);
 	if (plen)
 		memcpy(p, payload, plen);
 	deliver(dom, m.b, m.len);
-	return find_response(dom, id, dev, token);
+	o = find_response(dom, id, dev, token);
+	return o ? o : find_error(dom, type, id, dev, token);
 }
 
+/* Is @o the ERROR event with errno @err? */
 static bool is_error(const struct orec *o, uint32_t err)
 {
-	return o && (o->r.type & VA_TYPE_ERROR) && o->r.len == 4 &&
-	       get_le32(o->r.payload) == err;
+	return o && o->r.type == VA_TYPE_BUS && o->r.msg_id == VA_BUS_ERROR &&
+	       o->r.len == sizeof(struct va_bus_error) &&
+	       get_le32(o->r.payload + offsetof(struct va_bus_error, error)) ==
+	       err;
 }
 
+/* Is @o a response with a @len-byte payload? */
 static bool is_ok(const struct orec *o, uint32_t len)
 {
-	return o && !(o->r.type & VA_TYPE_ERROR) && o->r.len == len;
+	return o && (o->r.type & VA_TYPE_RESPONSE) && o->r.len == len;
+}
+
+/* A request the backend must discard: nothing at all comes back. */
+static bool silent(uint16_t dom, uint8_t type, uint8_t id, uint16_t dev,
+		   const void *payload, uint32_t plen)
+{
+	return !request(dom, type, id, dev, payload, plen) && nrecs == 0;
 }
 
 static uint32_t req32(uint16_t dom, uint8_t id, uint16_t dev, uint32_t arg,
@@ -359,7 +495,8 @@ static uint32_t req32(uint16_t dom, uint8_t id, uint16_t dev, uint32_t arg,
 	o = request(dom, 0, id, dev, p, 4);
 	if (out)
 		*out = o;
-	return o && o->r.len >= 4 ? get_le32(o->r.payload) : 0xDEADBEEF;
+	return o && (o->r.type & VA_TYPE_RESPONSE) && o->r.len >= 4 ?
+	       get_le32(o->r.payload) : 0xDEADBEEF;
 }
 
 static const struct orec *set_status(uint16_t dom, uint16_t dev, uint32_t st)
@@ -378,20 +515,77 @@ static uint32_t get_status(uint16_t dom, uint16_t dev)
 	return is_ok(o, 4) ? get_le32(o->r.payload) : 0xDEADBEEF;
 }
 
+/* CONNECT with these offers; its answer (NULL: none). */
+static const struct orec *connect_as(uint16_t dom, uint32_t rev,
+				     uint32_t max_size, uint64_t features)
+{
+	uint8_t p[sizeof(struct va_connect)];
+
+	put_le32(p + offsetof(struct va_connect, revision), rev);
+	put_le32(p + offsetof(struct va_connect, max_size), max_size);
+	put_le64(p + offsetof(struct va_connect, features), features);
+	return request(dom, VA_TYPE_BUS, VA_BUS_CONNECT, 0, p, sizeof(p));
+}
+
+/* Does the CONNECT answer @o say (rev, max_size, features)? */
+static bool connect_is(const struct orec *o, uint32_t rev, uint32_t max_size,
+		       uint64_t features)
+{
+	return is_ok(o, sizeof(struct va_connect)) &&
+	       o->r.type == (VA_TYPE_RESPONSE | VA_TYPE_BUS) &&
+	       get_le32(o->r.payload) == rev &&
+	       get_le32(o->r.payload + 4) == max_size &&
+	       get_le64(o->r.payload + 8) == features;
+}
+
 /*
- * Send a chain the way virtio-argo.ko does: fragments of VA_FRAG_MAX
- * packed back to back into messages of up to VA_MSG_MAX bytes.
+ * A guest's driver starts the way virtio-argo.ko does: CONNECT offering
+ * revision 1, records up to 65535 bytes and @features, the answer
+ * checked by the driver's own rule (va_check_connect()).  True when the
+ * backend agreed.
+ */
+static bool guest_up_as(uint16_t dom, uint32_t max_size, uint64_t features)
+{
+	struct va_connect req = {
+		.revision = htole32(VA_REVISION),
+		.max_size = htole32(max_size),
+		.features = htole64(features),
+	}, resp;
+	const struct orec *o = connect_as(dom, VA_REVISION, max_size, features);
+	struct va_link lk;
+	const char *why = NULL;
+
+	if (!is_ok(o, sizeof(resp)))
+		return false;
+	memcpy(&resp, o->r.payload, sizeof(resp));
+	if (va_check_connect(&req, &resp, &lk, &why)) {
+		printf("# guest %u: CONNECT answer: %s\n", dom, why);
+		return false;
+	}
+	return lk.max_size == dom_link(dom)->max_size &&
+	       lk.features == dom_link(dom)->features;
+}
+
+static bool guest_up(uint16_t dom, uint64_t features)
+{
+	return guest_up_as(dom, VA_SIZE_MAX, features);
+}
+
+/*
+ * Send a chain the way virtio-argo.ko does: fragments of va_frag_max()
+ * of the guest's link, packed back to back into messages of up to
+ * VA_MSG_MAX bytes.
  */
 static void send_chain(uint16_t dom, uint16_t dev, uint16_t vq, uint16_t id,
 		       const uint8_t *out, uint32_t out_len, uint32_t in_len)
 {
 	static struct msgb m;
-	uint32_t off = 0;
+	uint32_t off = 0, frag = va_frag_max(dom_link(dom));
 	bool last;
 
 	m.len = 0;
 	do {
-		uint32_t n = MIN(out_len - off, VA_FRAG_MAX);
+		uint32_t n = MIN(out_len - off, frag);
 
 		if (m.len + VA_CHAIN_HDR_SIZE + n > VA_MSG_MAX) {
 			deliver(dom, m.b, m.len);
@@ -419,7 +613,7 @@ static bool is_used_of(size_t i, uint16_t dom, uint16_t dev, uint16_t vq,
 
 /*
  * Reassemble the USED_CHAIN of (dev, vq, id) from what was captured,
- * checking rule 5 of section 6 on the way.  Returns the bytes (malloc'ed,
+ * checking rule 5 of section 7 on the way.  Returns the bytes (malloc'ed,
  * *len set) or NULL when the chain did not complete (or broke a rule).
  */
 static uint8_t *get_used(uint16_t dom, uint16_t dev, uint16_t vq,
@@ -482,6 +676,29 @@ static uint16_t used_last_flags(uint16_t dom, uint16_t dev, uint16_t vq,
 			return flags;
 	}
 	return 0xFFFF;
+}
+
+/*
+ * The USED_CHAIN records of (dom, dev, vq, id): how many, and the largest
+ * record and fragment among them.
+ */
+static unsigned int used_frags(uint16_t dom, uint16_t dev, uint16_t vq,
+			       uint16_t id, uint32_t *max_rec,
+			       uint32_t *max_frag)
+{
+	unsigned int n = 0;
+	size_t i;
+
+	*max_rec = 0;
+	*max_frag = 0;
+	for (i = 0; i < nrecs; i++) {
+		if (!is_used_of(i, dom, dev, vq, id))
+			continue;
+		n++;
+		*max_rec = MAX(*max_rec, VA_HDR_SIZE + recs[i].r.len);
+		*max_frag = MAX(*max_frag, get_le32(recs[i].r.payload + 4));
+	}
+	return n;
 }
 
 /* A blk request; returns its status byte (0xFF: no completion). */
@@ -668,68 +885,466 @@ static void test_options(void)
 	   bad_ok, ARRAY_SIZE(good_net));
 }
 
+/*
+ * CONNECT (section 4.1): the answer's revision, size and features, the
+ * refusals, and that nothing but CONNECT is served before it.
+ */
+static void test_connect(void)
+{
+	static struct msgb m;
+	const struct orec *o;
+	uint8_t p[16];
+
+	o = connect_as(DOM_NEG, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN);
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN) &&
+	   o->r.dev_num == 0 && nrecs == 1,
+	   "CONNECT: revision 1, 65535 bytes, HOLD: all agreed, one answer");
+	o = connect_as(DOM_NEG, VA_REVISION, VA_SIZE_MAX, ~0ULL);
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN),
+	   "CONNECT offering every feature bit: the answer keeps only HOLD");
+	o = connect_as(DOM_NEG, VA_REVISION, VA_SIZE_MAX, 0x6);
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, 0),
+	   "CONNECT offering bits 1-2 only: no feature agreed");
+	o = connect_as(DOM_NEG, VA_REVISION, 100000, 0);
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, 0),
+	   "CONNECT offering 100000 bytes: clamped to 65535");
+	o = connect_as(DOM_NEG, 7, 4096, VA_F_KNOWN);
+	ok(connect_is(o, VA_REVISION, 4096, VA_F_KNOWN) &&
+	   dom_link(DOM_NEG)->max_size == 4096,
+	   "CONNECT offering revision 7 and 4096 bytes: revision 1, 4096 bytes");
+	o = connect_as(DOM_NEG, VA_REVISION, VA_SIZE_MIN, 0);
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MIN, 0),
+	   "CONNECT offering exactly 1024 bytes: agreed");
+	put_le16(p, 0);
+	put_le16(p + 2, 8);
+	o = request(DOM_NEG, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	ok(is_ok(o, sizeof(struct va_get_devices_resp) + 1),
+	   "... and the guest is served");
+
+	/* refusals: revision 0, then served nothing */
+	o = connect_as(DOM_NEG, 0, VA_SIZE_MAX, VA_F_KNOWN);
+	ok(is_ok(o, sizeof(struct va_connect)) && get_le32(o->r.payload) == 0 &&
+	   nrecs == 1, "CONNECT offering revision 0: refused (answer revision 0)");
+	ok(silent(DOM_NEG, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4),
+	   "... after which its GET_DEVICES is discarded unanswered");
+	o = connect_as(DOM_NEG, VA_REVISION, VA_SIZE_MIN - 1, 0);
+	ok(is_ok(o, sizeof(struct va_connect)) && get_le32(o->r.payload) == 0,
+	   "CONNECT offering 1023 bytes: refused (answer revision 0)");
+	o = connect_as(DOM_NEG, VA_REVISION, 0, 0);
+	ok(is_ok(o, sizeof(struct va_connect)) && get_le32(o->r.payload) == 0,
+	   "CONNECT offering 0 bytes: refused (answer revision 0)");
+
+	/* malformed CONNECTs are discarded, not answered */
+	ok(silent(DOM_NEG, VA_TYPE_BUS, VA_BUS_CONNECT, 0, p, 12),
+	   "a 12-byte CONNECT: no answer");
+	put_le32(p, VA_REVISION);
+	put_le32(p + 4, VA_SIZE_MAX);
+	put_le64(p + 8, 0);
+	ok(silent(DOM_NEG, VA_TYPE_BUS, VA_BUS_CONNECT, 3, p, 16),
+	   "a CONNECT with a device number: no answer");
+	ok(silent(DOM_NEG, VA_TYPE_RESPONSE | VA_TYPE_BUS, VA_BUS_CONNECT, 0,
+		  p, 16), "a CONNECT response from the guest: no answer");
+	o = request(DOM_NEG, 0xFC | VA_TYPE_BUS, VA_BUS_CONNECT, 0, p, 16);
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, 0) &&
+	   o->r.type == (VA_TYPE_RESPONSE | VA_TYPE_BUS),
+	   "a CONNECT with type bits 2-7 set is answered, without them");
+
+	/*
+	 * Before CONNECT: requests, events and chains are discarded, none
+	 * answered or acted on; CONNECT in the same message is served.
+	 */
+	clear();
+	m.len = 0;
+	put_le16(mb_rec(&m, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, 1, 4) + 2, 8);
+	mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 2, 4);
+	mb_rec(&m, 0, VA_GET_DEVICE_INFO, DEV_BLK, 3, 0);
+	put_le32(mb_rec(&m, 0, VA_SET_DEVICE_STATUS, DEV_BLK, 4, 4), 3);
+	mb_rec(&m, 0, VA_GET_CONFIG, 9, 5, 8);
+	mb_chain(&m, DEV_RNG, 0, 0, 0, 16, 0, VA_CHAIN_FIRST | VA_CHAIN_LAST,
+		 NULL, 0);
+	deliver(DOM_EARLY, m.b, m.len);
+	ok(nrecs == 0 && guest_find(&be, DOM_EARLY),
+	   "before CONNECT: GET_DEVICES, PING, device requests and a chain are discarded unanswered");
+	clear();
+	m.len = 0;
+	mb_connect(&m, 6, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN);
+	mb_rec(&m, 0, VA_GET_DEVICE_STATUS, DEV_BLK, 7, 0);
+	deliver(DOM_EARLY, m.b, m.len);
+	o = find_response(DOM_EARLY, VA_GET_DEVICE_STATUS, DEV_BLK, 7);
+	ok(connect_is(find_response(DOM_EARLY, VA_BUS_CONNECT, 0, 6),
+		      VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN) &&
+	   is_ok(o, 4) && get_le32(o->r.payload) == 0 && nrecs == 2,
+	   "CONNECT, then a request in the same message: both answered, the early SET_DEVICE_STATUS had no effect");
+	clear();
+	send_chain(DOM_EARLY, DEV_RNG, 0, 0, NULL, 0, 16);
+	o = nrecs == 1 ? &recs[0] : NULL;
+	ok(o && is_used_of(0, DOM_EARLY, DEV_RNG, 0, 0) &&
+	   get_status(DOM_EARLY, DEV_RNG) == 0,
+	   "... and the early chain was never taken: its id is free");
+
+	/* a malformed chain before CONNECT breaks nothing either */
+	clear();
+	m.len = 0;
+	mb_chain(&m, DEV_BLK, 0, 0, 16, 1, 0, 0x10, p, 16);
+	deliver(DOM_EARLY2, m.b, m.len);
+	ok(nrecs == 0, "before CONNECT: a malformed AVAIL_CHAIN is not answered");
+	ok(guest_up(DOM_EARLY2, VA_F_KNOWN) &&
+	   get_status(DOM_EARLY2, DEV_BLK) == 0,
+	   "... nor acted on: after CONNECT the device's status is 0, not DEVICE_NEEDS_RESET");
+
+	/* the guests of the tests that follow */
+	ok(guest_up(DOM, VA_F_KNOWN) && guest_up(DOM2, VA_F_KNOWN) &&
+	   guest_up(99, VA_F_KNOWN),
+	   "guests 1, 2 and 99 CONNECT with HOLD: agreed, as their driver checks it");
+}
+
+/*
+ * A second CONNECT: the driver started over, so every device of that
+ * guest is reset as by SET_DEVICE_STATUS 0: status, features, queue
+ * sizes, and the chains it had outstanding (section 4.1).
+ */
+static void test_reconnect(void)
+{
+	uint8_t p[sizeof(struct va_vqueue)], *r;
+	const struct orec *o;
+	uint32_t len = 0;
+
+	ok(guest_up(DOM_AGAIN, VA_F_KNOWN), "guest 34 connects");
+	set_status(DOM_AGAIN, DEV_BLK, 3);
+	memset(p, 0, sizeof(p));
+	put_le32(p + offsetof(struct va_vqueue, size), 64);
+	request(DOM_AGAIN, 0, VA_SET_VQUEUE, DEV_CON, p, sizeof(p));
+	clear();
+	send_chain(DOM_AGAIN, DEV_CON, 0, 5, NULL, 0, 64);
+	ok(nrecs == 0, "guest 34: a console receive chain is outstanding");
+	o = connect_as(DOM_AGAIN, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN);
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN) && nrecs == 1,
+	   "a second CONNECT is answered, and nothing else is sent (the chain is not completed)");
+	ok(get_status(DOM_AGAIN, DEV_BLK) == 0,
+	   "... the other device's status is back to 0");
+	req32(DOM_AGAIN, VA_GET_VQUEUE, DEV_CON, 0, &o);
+	ok(is_ok(o, sizeof(struct va_vqueue)) &&
+	   get_le32(o->r.payload + offsetof(struct va_vqueue, size)) == 0,
+	   "... the queue size is forgotten");
+	clear();
+	send_chain(DOM_AGAIN, DEV_CON, 0, 5, NULL, 0, 64);
+	send_chain(DOM_AGAIN, DEV_CON, 1, 0, (const uint8_t *)"again", 5, 0);
+	r = get_used(DOM_AGAIN, DEV_CON, 0, 5, 64, &len);
+	ok(r && len == 5 && !memcmp(r, "again", 5) &&
+	   get_status(DOM_AGAIN, DEV_CON) == 0,
+	   "... and the chain id is free again: offered anew, it gets the echo");
+	free(r);
+}
+
+/*
+ * A guest that CONNECTs with 1024 bytes: nothing larger from it is taken,
+ * nothing larger goes to it, and chains travel in fragments of 996.
+ */
+static void test_small_link(void)
+{
+	static struct msgb m;
+	const uint32_t n = 4096;
+	uint8_t *data = malloc(n), *back = malloc(n), *r, d[VA_SIZE_MIN];
+	const struct orec *o;
+	uint32_t len = 0, max_rec, max_frag;
+	unsigned int frags;
+	uint8_t st;
+
+	o = connect_as(DOM_SMALL, VA_REVISION, VA_SIZE_MIN, VA_F_KNOWN);
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MIN, VA_F_KNOWN) &&
+	   va_frag_max(dom_link(DOM_SMALL)) == VA_SIZE_MIN - VA_CHAIN_HDR_SIZE,
+	   "guest 33 connects with records of 1024 bytes (fragments of 996)");
+
+	/* a record of 1025 bytes breaks the framing: it and the rest go */
+	memset(d, 0, sizeof(d));
+	clear();
+	m.len = 0;
+	mb_rec(&m, 0, VA_GET_DEVICE_STATUS, DEV_RNG, 1, 0);
+	mb_chain(&m, DEV_RNG, 0, 1, 997, 16, 0, VA_CHAIN_FIRST | VA_CHAIN_LAST,
+		 d, 997);
+	mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 2, 4);
+	deliver(DOM_SMALL, m.b, m.len);
+	ok(find_response(DOM_SMALL, VA_GET_DEVICE_STATUS, DEV_RNG, 1) &&
+	   nrecs == 1,
+	   "a 1025-byte record on the 1024-byte link: the records before it served, it and the rest dropped");
+	ok(get_status(DOM_SMALL, DEV_RNG) == 0,
+	   "... without breaking the device it named");
+	clear();
+	m.len = 0;
+	mb_chain(&m, DEV_RNG, 0, 1, 996, 16, 0, VA_CHAIN_FIRST | VA_CHAIN_LAST,
+		 d, 996);
+	deliver(DOM_SMALL, m.b, m.len);
+	r = get_used(DOM_SMALL, DEV_RNG, 0, 1, 16, &len);
+	ok(r && len == 16, "a chain record of exactly 1024 bytes is taken");
+	free(r);
+
+	/* 4 KiB back: USED_CHAIN fragments within the link */
+	clear();
+	send_chain(DOM_SMALL, DEV_RNG, 0, 2, NULL, 0, n);
+	r = get_used(DOM_SMALL, DEV_RNG, 0, 2, n, &len);
+	frags = used_frags(DOM_SMALL, DEV_RNG, 0, 2, &max_rec, &max_frag);
+	ok(r && len == n && frags == 5 && max_rec <= VA_SIZE_MIN &&
+	   max_frag == VA_SIZE_MIN - VA_CHAIN_HDR_SIZE,
+	   "rng: 4096 bytes come back in %u USED_CHAIN fragments of at most %u bytes (records of at most %u)",
+	   frags, max_frag, max_rec);
+	free(r);
+
+	fill_pattern(data, n, 21);
+	delivered = 0;
+	st = blk_req(DOM_SMALL, DEV_BLK, 3, VIRTIO_BLK_T_OUT, 200, data, n, 0,
+		     NULL);
+	ok(st == VIRTIO_BLK_S_OK && delivered == 1,
+	   "blk: a 4 KiB write in fragments of 996 (one message): OK");
+	memset(back, 0, n);
+	st = blk_req(DOM_SMALL, DEV_BLK, 4, VIRTIO_BLK_T_IN, 200, NULL, 0, n,
+		     back);
+	frags = used_frags(DOM_SMALL, DEV_BLK, 0, 4, &max_rec, &max_frag);
+	ok(st == VIRTIO_BLK_S_OK && !memcmp(back, data, n) && frags == 5 &&
+	   max_rec <= VA_SIZE_MIN && max_frag <= va_frag_max(dom_link(DOM_SMALL)),
+	   "blk: the 4 KiB read back the same, in %u fragments of at most %u bytes",
+	   frags, max_frag);
+
+	/* the largest control answer fits too */
+	put_le16(d, 0);
+	put_le16(d + 2, VA_WINDOW_MAX);
+	o = request(DOM_SMALL, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, d, 4);
+	ok(is_ok(o, sizeof(struct va_get_devices_resp) + VA_WINDOW_MAX / 8) &&
+	   bad_records == 0,
+	   "GET_DEVICES of 1024 numbers fits the link; no record sent to guest 33 broke it");
+	free(data);
+	free(back);
+}
+
+/*
+ * Protocol 1 drivers (Argo type 0x56410001): each request gets protocol
+ * 1's error response (type RESPONSE|ERROR plus its bus bit, errno 93)
+ * through send_once, nothing is kept for them, and the log says why once
+ * per domain (section 11).
+ */
+static void test_v1(void)
+{
+	static struct msgb m;
+	/* the backend's log, meanwhile; kept if we die (sanitizer report) */
+	char log_path[] = "/tmp/test_backend_log.XXXXXX";
+	int fd = mkstemp(log_path), saved = dup(STDERR_FILENO);
+	FILE *log = fd >= 0 ? fdopen(fd, "r") : NULL;
+	unsigned int lines = 0, lines_b = 0;
+	bool redirected = log && saved >= 0;
+	const uint8_t *q;
+
+	if (redirected) {
+		printf("# the backend's log goes to %s meanwhile\n", log_path);
+		fflush(stdout);
+		fflush(stderr);
+		redirected = dup2(fd, STDERR_FILENO) >= 0;
+	}
+
+	/* v1's GET_DEVICES: offset 0, max 64 */
+	clear();
+	m.len = 0;
+	put_le16(mb_rec(&m, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, 5, 4) + 2, 64);
+	deliver_type(DOM_V1, PORT, VA_MSG_TYPE_V1, m.b, m.len);
+	q = onces[0].buf;
+	ok(nonce == 1 && ncap == 0 && onces[0].domid == DOM_V1 &&
+	   onces[0].port == PORT && onces[0].type == VA_MSG_TYPE_V1 &&
+	   onces[0].len == VA_HDR_SIZE + 4 && q[0] == 0x07 &&
+	   q[1] == VA_BUS_GET_DEVICES && get_le16(q + 2) == 0 &&
+	   get_le16(q + 4) == 5 && get_le16(q + 6) == VA_HDR_SIZE + 4 &&
+	   get_le32(q + 8) == EPROTONOSUPPORT,
+	   "protocol 1 GET_DEVICES: one v1 error response (type 0x07, errno 93) through send_once");
+	ok(!guest_find(&be, DOM_V1), "... and no state is kept for that domain");
+
+	/* two requests and an event in one message */
+	clear();
+	m.len = 0;
+	mb_rec(&m, 0, VA_GET_DEVICE_INFO, DEV_BLK, 6, 0);
+	put_le64(mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 7, 8), 1);
+	mb_rec(&m, 0, VA_EVENT_CONFIG, DEV_BLK, 0, 4);
+	deliver_type(DOM_V1, PORT, VA_MSG_TYPE_V1, m.b, m.len);
+	q = onces[0].buf;
+	ok(nonce == 1 && onces[0].len == 2 * (VA_HDR_SIZE + 4) &&
+	   q[0] == 0x05 && q[1] == VA_GET_DEVICE_INFO &&
+	   get_le16(q + 2) == DEV_BLK && get_le16(q + 4) == 6 &&
+	   get_le32(q + 8) == EPROTONOSUPPORT &&
+	   q[12] == 0x07 && q[13] == VA_BUS_PING && get_le16(q + 16) == 7 &&
+	   get_le32(q + 20) == EPROTONOSUPPORT,
+	   "two v1 requests and an event in one message: one message with an error response for each request");
+
+	/* v1's data plane: AVAIL_CHAIN was 0x80, an event (no response) */
+	clear();
+	m.len = 0;
+	mb_rec(&m, 0, 0x80, DEV_BLK, 0, 20);
+	deliver_type(DOM_V1, PORT, VA_MSG_TYPE_V1, m.b, m.len);
+	ok(nonce == 0, "a v1 AVAIL_CHAIN (id 0x80, an event in protocol 1) gets no error response");
+
+	clear();
+	m.len = 0;
+	mb_rec(&m, 0, VA_GET_DEVICE_STATUS, DEV_BLK, 8, 0);
+	deliver_type(DOM_V1B, PORT, VA_MSG_TYPE_V1, m.b, m.len);
+	ok(nonce == 1 && onces[0].domid == DOM_V1B &&
+	   onces[0].len == VA_HDR_SIZE + 4,
+	   "another protocol 1 domain is answered too");
+
+	fflush(stderr);
+	if (redirected) {
+		char line[512];
+
+		dup2(saved, STDERR_FILENO);
+		rewind(log);
+		while (fgets(line, sizeof(line), log)) {
+			fputs(line, stderr);
+			if (!strstr(line, "protocol 1"))
+				continue;
+			lines += !!strstr(line, "guest 40 ");
+			lines_b += !!strstr(line, "guest 41 ");
+		}
+	}
+	if (saved >= 0)
+		close(saved);
+	if (log)
+		fclose(log);
+	else if (fd >= 0)
+		close(fd);
+	if (fd >= 0)
+		unlink(log_path);
+	ok(redirected && lines == 1 && lines_b == 1,
+	   "one log line per protocol 1 domain (guest 40: %u, guest 41: %u)",
+	   lines, lines_b);
+	ok(guest_up(DOM_V1, VA_F_KNOWN),
+	   "the same domain is served once it speaks protocol 2");
+}
+
 static void test_discovery(void)
 {
-	uint8_t p[8];
+	static const struct {
+		uint16_t dev;
+		uint32_t id;
+	} ids[] = {
+		{ DEV_BLK, VIRTIO_ID_BLOCK }, { DEV_BLK_RO, VIRTIO_ID_BLOCK },
+		{ DEV_RNG, VIRTIO_ID_RNG }, { DEV_CON, VIRTIO_ID_CONSOLE },
+		{ DEV_UNIX, VIRTIO_ID_CONSOLE }, { DEV_PORT, VIRTIO_ID_CONSOLE },
+	};
+	const size_t gd = sizeof(struct va_get_devices_resp);
+	struct va_get_devices_req req;
+	struct va_get_devices_resp resp;
 	const struct orec *o;
-	const uint8_t *e;
-	bool ids;
+	const char *why = NULL;
+	unsigned int i, good = 0;
+	uint8_t p[8];
+	bool zero;
 
-	put_le16(p, 0);
-	put_le16(p + 2, 0);
-	o = request(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	req.offset = htole16(0);
+	req.count = htole16(VA_WINDOW_MAX);
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, &req, 4);
 	ok(count_from(DOM) == 1 && o && o->r.type == (VA_TYPE_RESPONSE | VA_TYPE_BUS),
 	   "GET_DEVICES is answered once, as a bus response");
-	ok(o && o->r.len == 4 + 6 * 10 && get_le16(o->r.payload) == 6 &&
-	   get_le16(o->r.payload + 2) == 0,
-	   "GET_DEVICES lists the 6 devices offered to guest 1, next 0");
-	e = o ? o->r.payload + 4 : NULL;
-	ids = e && get_le16(e) == 1 && get_le32(e + 2) == VIRTIO_ID_BLOCK &&
-	      get_le16(e + 10) == 2 && get_le32(e + 12) == VIRTIO_ID_BLOCK &&
-	      get_le16(e + 20) == 3 && get_le32(e + 22) == VIRTIO_ID_RNG &&
-	      get_le16(e + 30) == 4 && get_le32(e + 32) == VIRTIO_ID_CONSOLE &&
-	      get_le16(e + 40) == 6 && get_le32(e + 42) == VIRTIO_ID_CONSOLE &&
-	      get_le32(e + 6) == VB_VENDOR_ID;
-	ok(ids, "entries: dev_num 1-4 and 6 (5 is another guest's) with their ids");
-
-	put_le16(p, 1);
-	put_le16(p + 2, 2);
-	o = request(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
-	ok(o && o->r.len == 4 + 2 * 10 && get_le16(o->r.payload) == 2 &&
-	   get_le16(o->r.payload + 2) == 3 && get_le16(o->r.payload + 4) == 2,
-	   "GET_DEVICES offset 1 max 2: devices 2-3, next 3");
+	if (o && o->r.len >= gd)
+		memcpy(&resp, o->r.payload, gd);
+	ok(is_ok(o, gd + VA_WINDOW_MAX / 8) &&
+	   !va_check_devices(&req, &resp, &why) &&
+	   get_le16(o->r.payload) == 0 &&
+	   get_le16(o->r.payload + 2) == VA_WINDOW_MAX &&
+	   get_le16(o->r.payload + 4) == 0,
+	   "GET_DEVICES 0+1024: the whole window, a 128-byte bitmap, next_offset 0, as the driver checks it");
+	for (i = 1, zero = true; o && o->r.len == gd + 128 && i < 128; i++)
+		zero &= !o->r.payload[gd + i];
+	ok(o && o->r.len == gd + 128 && o->r.payload[gd] == 0xDE && zero,
+	   "bitmap: devices 1-4, 6 and 7 (5 is another guest's; 0 is never one)");
 
 	put_le16(p, 0);
+	put_le16(p + 2, 8);
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	ok(is_ok(o, gd + 1) && get_le16(o->r.payload + 2) == 8 &&
+	   get_le16(o->r.payload + 4) == 0 && o->r.payload[gd] == 0xDE,
+	   "GET_DEVICES 0+8: the same 7 numbers, nothing beyond");
+	put_le16(p, 8);
+	put_le16(p + 2, 64);
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	for (i = 0, zero = true; is_ok(o, gd + 8) && i < 8; i++)
+		zero &= !o->r.payload[gd + i];
+	ok(is_ok(o, gd + 8) && get_le16(o->r.payload) == 8 &&
+	   get_le16(o->r.payload + 2) == 64 && get_le16(o->r.payload + 4) == 0 &&
+	   zero, "GET_DEVICES 8+64: an empty window, next_offset 0");
+	put_le16(p, 0);
 	put_le16(p + 2, 0);
-	o = request(99, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
-	ok(o && get_le16(o->r.payload) == 6,
-	   "guest 99 also sees the device restricted to it");
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	ok(is_ok(o, gd) && get_le16(o->r.payload + 2) == 0 &&
+	   get_le16(o->r.payload + 4) == 0,
+	   "GET_DEVICES of 0 numbers: an empty answer that does not go on");
+	put_le16(p + 2, 4096);
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	ok(is_ok(o, gd + 128) && get_le16(o->r.payload + 2) == VA_WINDOW_MAX,
+	   "GET_DEVICES of 4096 numbers: answered for 1024");
+	req.offset = htole16(0xff00);
+	req.count = htole16(VA_WINDOW_MAX);
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, &req, 4);
+	why = "no answer";
+	if (is_ok(o, gd + 32) || is_ok(o, gd + 128)) {
+		memcpy(&resp, o->r.payload, gd);
+		if (!va_check_devices(&req, &resp, &why))
+			why = NULL;
+	}
+	ok(!why && is_ok(o, gd + 32) &&
+	   get_le16(o->r.payload + 2) == 256,
+	   "GET_DEVICES 65280+1024: the window stops at device 65535 (256 numbers)%s%s",
+	   why ? ": " : "", why ? why : "");
+	put_le16(p, 4);
+	put_le16(p + 2, 8);
+	ok(silent(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4),
+	   "GET_DEVICES at offset 4 (not a multiple of 8): no answer");
+	put_le16(p, 0);
+	put_le16(p + 2, 12);
+	ok(silent(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4),
+	   "GET_DEVICES of 12 numbers: no answer");
+	put_le16(p + 2, 8);
+	ok(silent(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 8),
+	   "GET_DEVICES with 8 bytes of payload: no answer");
 
-	put_le64(p, 0x1122334455667788ULL);
-	o = request(DOM, VA_TYPE_BUS, VA_BUS_PING, 0, p, 8);
-	ok(is_ok(o, 8) && get_le64(o->r.payload) == 0x1122334455667788ULL,
-	   "PING echoes its cookie");
+	put_le16(p, 0);
+	put_le16(p + 2, 64);
+	o = request(99, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	ok(is_ok(o, gd + 8) && o->r.payload[gd] == 0xBE,
+	   "guest 99 sees the device restricted to it (5), not guest 1's (6)");
+
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		o = request(DOM, 0, VA_GET_DEVICE_INFO, ids[i].dev, NULL, 0);
+		good += is_ok(o, sizeof(struct va_device_info)) &&
+			get_le32(o->r.payload) == ids[i].id &&
+			get_le32(o->r.payload + 4) == VB_VENDOR_ID;
+	}
+	ok(good == ARRAY_SIZE(ids),
+	   "GET_DEVICE_INFO of each: blk, blk, rng, console, console, console, vendor ARGO");
+
+	put_le32(p, 0x11223344);
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_PING, 0, p, 4);
+	ok(is_ok(o, 4) && o->r.type == (VA_TYPE_RESPONSE | VA_TYPE_BUS) &&
+	   get_le32(o->r.payload) == 0x11223344, "PING echoes its data");
+	ok(silent(DOM, VA_TYPE_BUS, VA_BUS_PING, 0, p, 8),
+	   "a PING of 8 bytes (protocol 1's): no answer");
+	ok(silent(DOM, VA_TYPE_RESPONSE | VA_TYPE_BUS, VA_BUS_PING, 0, p, 4),
+	   "a PING response from the guest: nothing sent");
 }
 
 static void test_control(void)
 {
 	const struct orec *o;
-	uint8_t p[64];
-	uint32_t w0, w1;
+	uint8_t p[64], info[sizeof(struct va_device_info)];
+	uint32_t w0, w1, gen;
 
 	o = request(DOM, 0, VA_GET_DEVICE_INFO, DEV_BLK, NULL, 0);
 	ok(is_ok(o, sizeof(struct va_device_info)) &&
+	   o->r.type == VA_TYPE_RESPONSE &&
 	   get_le32(o->r.payload) == VIRTIO_ID_BLOCK &&
-	   get_le32(o->r.payload + 8) == 2 &&
+	   get_le32(o->r.payload + 8) == 64 &&
 	   get_le32(o->r.payload + 12) == sizeof(struct virtio_blk_config) &&
 	   get_le32(o->r.payload + 16) == 1,
-	   "GET_DEVICE_INFO of blk: id 2, 2 feature words, config size, 1 queue");
+	   "GET_DEVICE_INFO of blk: id 2, 64 feature bits, config size, 1 queue");
 
 	put_le32(p, 0);
 	put_le32(p + 4, 2);
 	o = request(DOM, 0, VA_GET_DEVICE_FEATURES, DEV_BLK, p, 8);
-	w0 = o && o->r.len == 16 ? get_le32(o->r.payload + 8) : 0;
-	w1 = o && o->r.len == 16 ? get_le32(o->r.payload + 12) : 0;
+	w0 = is_ok(o, 16) ? get_le32(o->r.payload + 8) : 0;
+	w1 = is_ok(o, 16) ? get_le32(o->r.payload + 12) : 0;
 	ok((w1 & 1) && (w0 & (1U << VIRTIO_BLK_F_FLUSH)) &&
 	   (w0 & (1U << VIRTIO_BLK_F_DISCARD)) &&
 	   (w0 & (1U << VIRTIO_BLK_F_WRITE_ZEROES)) &&
@@ -737,19 +1352,38 @@ static void test_control(void)
 	   !(w0 & (1U << VIRTIO_BLK_F_RO)),
 	   "blk features: VERSION_1, FLUSH, DISCARD, WRITE_ZEROES, INDIRECT_DESC, not RO");
 	o = request(DOM, 0, VA_GET_DEVICE_FEATURES, DEV_BLK_RO, p, 8);
-	w0 = o && o->r.len == 16 ? get_le32(o->r.payload + 8) : 0;
+	w0 = is_ok(o, 16) ? get_le32(o->r.payload + 8) : 0;
 	ok((w0 & (1U << VIRTIO_BLK_F_RO)) &&
 	   !(w0 & (1U << VIRTIO_BLK_F_DISCARD)),
 	   "read-only blk offers RO and no DISCARD");
+	put_le32(p + 4, VA_FEATURE_BLOCKS_MAX);
+	o = request(DOM, 0, VA_GET_DEVICE_FEATURES, DEV_BLK, p, 8);
+	ok(is_ok(o, 8 + 16) && get_le32(o->r.payload + 4) == 4 &&
+	   get_le32(o->r.payload + 16) == 0 && get_le32(o->r.payload + 20) == 0,
+	   "GET_DEVICE_FEATURES of 4 blocks: blocks 2 and 3 read 0");
+	put_le32(p + 4, 5);
+	o = request(DOM, 0, VA_GET_DEVICE_FEATURES, DEV_BLK, p, 8);
+	ok(is_error(o, EINVAL), "GET_DEVICE_FEATURES of 5 blocks: ERROR EINVAL");
 	put_le32(p + 4, 17);
 	o = request(DOM, 0, VA_GET_DEVICE_FEATURES, DEV_BLK, p, 8);
-	ok(is_error(o, EINVAL), "GET_DEVICE_FEATURES of 17 words: EINVAL");
+	ok(is_error(o, EINVAL) && nrecs == 1 &&
+	   o->r.dev_num == 0 && o->r.token == 0 &&
+	   get_le16(o->r.payload + offsetof(struct va_bus_error, dev_num)) ==
+	   DEV_BLK &&
+	   o->r.payload[offsetof(struct va_bus_error, msg_id)] ==
+	   VA_GET_DEVICE_FEATURES &&
+	   o->r.payload[offsetof(struct va_bus_error, type)] == 0 &&
+	   get_le16(o->r.payload + offsetof(struct va_bus_error, rsvd)) == 0,
+	   "... of 17: ERROR EINVAL, an event (dev_num 0, token 0) naming device, token and id");
 
 	put_le32(p, 0);
 	put_le32(p + 4, 8);
 	o = request(DOM, 0, VA_GET_CONFIG, DEV_BLK, p, 8);
-	ok(is_ok(o, 12 + 8) && get_le64(o->r.payload + 12) == IMG_SECTORS,
-	   "GET_CONFIG: capacity %u sectors", IMG_SECTORS);
+	ok(is_ok(o, 12 + 8) && get_le32(o->r.payload + 4) == 0 &&
+	   get_le32(o->r.payload + 8) == 8 &&
+	   get_le64(o->r.payload + 12) == IMG_SECTORS,
+	   "GET_CONFIG: capacity %u sectors, offset and size echoed", IMG_SECTORS);
+	gen = o ? get_le32(o->r.payload) : 0;
 	put_le32(p, offsetof(struct virtio_blk_config, blk_size));
 	put_le32(p + 4, 4);
 	o = request(DOM, 0, VA_GET_CONFIG, DEV_BLK, p, 8);
@@ -758,18 +1392,40 @@ static void test_control(void)
 	put_le32(p, sizeof(struct virtio_blk_config) - 4);
 	put_le32(p + 4, 8);
 	o = request(DOM, 0, VA_GET_CONFIG, DEV_BLK, p, 8);
-	ok(is_error(o, EINVAL), "GET_CONFIG past the config space: EINVAL");
+	ok(is_error(o, EINVAL), "GET_CONFIG past the config space: ERROR EINVAL");
 	put_le32(p, 0xFFFFFFFF);
 	put_le32(p + 4, 2);
 	o = request(DOM, 0, VA_GET_CONFIG, DEV_BLK, p, 8);
-	ok(is_error(o, EINVAL), "GET_CONFIG with a wrapping offset: EINVAL");
+	ok(is_error(o, EINVAL), "GET_CONFIG with a wrapping offset: ERROR EINVAL");
 	put_le32(p, 0);
+	put_le32(p + 4, VA_CONFIG_CHUNK + 4);
+	o = request(DOM, 0, VA_GET_CONFIG, DEV_BLK, p, 8);
+	ok(is_error(o, EINVAL), "GET_CONFIG of 260 bytes: ERROR EINVAL");
+
+	/* SET_CONFIG: answered with the bytes as they are, or size 0 */
+	put_le32(p, gen);
 	put_le32(p + 4, 0);
 	put_le32(p + 8, 4);
+	put_le32(p + 12, 0x12345678);
 	o = request(DOM, 0, VA_SET_CONFIG, DEV_BLK, p, 12 + 4);
-	ok(is_ok(o, 4), "SET_CONFIG in range: accepted");
-	o = request(DOM, 0, VA_SET_CONFIG, DEV_BLK, p, 12 + 3);
-	ok(is_error(o, EINVAL), "SET_CONFIG with a short payload: EINVAL");
+	ok(is_ok(o, 12 + 4) && get_le32(o->r.payload) == gen &&
+	   get_le32(o->r.payload + 4) == 0 && get_le32(o->r.payload + 8) == 4 &&
+	   get_le32(o->r.payload + 12) == IMG_SECTORS,
+	   "SET_CONFIG at the current generation: accepted, answered with the bytes as they are (read-only field)");
+	put_le32(p, gen + 1);
+	o = request(DOM, 0, VA_SET_CONFIG, DEV_BLK, p, 12 + 4);
+	ok(is_ok(o, 12) && get_le32(o->r.payload) == gen &&
+	   get_le32(o->r.payload + 8) == 0,
+	   "SET_CONFIG at a stale generation: refused, answered size 0 with the current generation");
+	put_le32(p, gen);
+	put_le32(p + 4, sizeof(struct virtio_blk_config) - 2);
+	o = request(DOM, 0, VA_SET_CONFIG, DEV_BLK, p, 12 + 4);
+	ok(is_error(o, EINVAL), "SET_CONFIG past the config space: ERROR EINVAL");
+	put_le32(p + 4, 0);
+	ok(silent(DOM, 0, VA_SET_CONFIG, DEV_BLK, p, 12 + 3),
+	   "SET_CONFIG with a byte missing: no answer");
+	ok(silent(DOM, 0, VA_SET_CONFIG, DEV_BLK, p, 8),
+	   "SET_CONFIG of 8 bytes: no answer");
 
 	/* the virtio status dance, as Linux's virtio core does it */
 	ok(get_status(DOM, DEV_BLK) == 0, "status starts at 0");
@@ -781,18 +1437,24 @@ static void test_control(void)
 	put_le32(p + 8, (1U << VIRTIO_BLK_F_FLUSH) |
 		 (1U << VIRTIO_BLK_F_BLK_SIZE));
 	put_le32(p + 12, 1);
+	ok(silent(DOM, 0, VA_SET_DRIVER_FEATURES, DEV_BLK, p, 12),
+	   "SET_DRIVER_FEATURES counting 2 blocks with 1: no answer");
 	o = request(DOM, 0, VA_SET_DRIVER_FEATURES, DEV_BLK, p, 16);
 	ok(is_ok(o, 0), "SET_DRIVER_FEATURES");
 	o = set_status(DOM, DEV_BLK, 0xB);
 	ok(is_ok(o, 4) && get_le32(o->r.payload) == 0xB,
 	   "FEATURES_OK accepted for VERSION_1|FLUSH|BLK_SIZE");
 	o = request(DOM, 0, VA_SET_DRIVER_FEATURES, DEV_BLK, p, 16);
-	ok(is_error(o, EBUSY), "features cannot change after FEATURES_OK");
+	ok(is_error(o, EBUSY), "features cannot change after FEATURES_OK: ERROR EBUSY");
 	o = set_status(DOM, DEV_BLK, 0xF);
 	ok(is_ok(o, 4) && get_le32(o->r.payload) == 0xF && get_status(DOM, DEV_BLK) == 0xF,
 	   "DRIVER_OK: status 0xF");
 	o = set_status(DOM, DEV_BLK, 0x7);
-	ok(is_error(o, EINVAL), "clearing a status bit without reset: EINVAL");
+	ok(is_error(o, EINVAL), "clearing a status bit without reset: ERROR EINVAL");
+	o = set_status(DOM, DEV_BLK, 0x10F);
+	ok(is_error(o, EINVAL), "a status above 0xFF: ERROR EINVAL");
+	ok(silent(DOM, 0, VA_SET_DEVICE_STATUS, DEV_BLK, p, 8),
+	   "SET_DEVICE_STATUS of 8 bytes: no answer");
 
 	/* rng: a driver that forgets VERSION_1 is refused FEATURES_OK */
 	set_status(DOM, DEV_RNG, 3);
@@ -805,36 +1467,95 @@ static void test_control(void)
 	   "FEATURES_OK refused without VERSION_1 (status stays 3)");
 	set_status(DOM, DEV_RNG, 0);
 
-	ok(req32(DOM, VA_GET_VQUEUE, DEV_BLK, 0, &o) == 0 && is_ok(o, 8) &&
-	   get_le32(o->r.payload + 4) == VB_QUEUE_SIZE,
-	   "GET_VQUEUE 0: max_size %u", VB_QUEUE_SIZE);
+	/* queues */
+	req32(DOM, VA_GET_VQUEUE, DEV_BLK, 0, &o);
+	ok(is_ok(o, sizeof(struct va_vqueue)) && get_le32(o->r.payload) == 0 &&
+	   get_le32(o->r.payload + 4) == VB_QUEUE_SIZE &&
+	   get_le32(o->r.payload + 8) == 0,
+	   "GET_VQUEUE 0: max_size %u, size 0 (not set up)", VB_QUEUE_SIZE);
 	req32(DOM, VA_GET_VQUEUE, DEV_BLK, 1, &o);
-	ok(is_ok(o, 8) && get_le32(o->r.payload + 4) == 0,
+	ok(is_ok(o, sizeof(struct va_vqueue)) && get_le32(o->r.payload) == 1 &&
+	   get_le32(o->r.payload + 4) == 0,
 	   "GET_VQUEUE of a queue that does not exist: max_size 0");
-	memset(p, 0, 32);
-	put_le32(p + 4, 128);
-	o = request(DOM, 0, VA_SET_VQUEUE, DEV_BLK, p, 32);
+	memset(p, 0, sizeof(struct va_vqueue));
+	put_le32(p + offsetof(struct va_vqueue, size), 128);
+	put_le64(p + offsetof(struct va_vqueue, desc), 0x1000);
+	o = request(DOM, 0, VA_SET_VQUEUE, DEV_BLK, p, sizeof(struct va_vqueue));
 	ok(is_ok(o, 0), "SET_VQUEUE 0 size 128");
+	req32(DOM, VA_GET_VQUEUE, DEV_BLK, 0, &o);
+	ok(is_ok(o, sizeof(struct va_vqueue)) && get_le32(o->r.payload + 8) == 128,
+	   "GET_VQUEUE 0: size 128 now");
 	put_le32(p, 1);
-	o = request(DOM, 0, VA_SET_VQUEUE, DEV_BLK, p, 32);
-	ok(is_error(o, EINVAL), "SET_VQUEUE of queue 1 (out of range): EINVAL");
+	o = request(DOM, 0, VA_SET_VQUEUE, DEV_BLK, p, sizeof(struct va_vqueue));
+	ok(is_error(o, EINVAL), "SET_VQUEUE of queue 1 (out of range): ERROR EINVAL");
 	put_le32(p, 0);
-	put_le32(p + 4, 2048);
-	o = request(DOM, 0, VA_SET_VQUEUE, DEV_BLK, p, 32);
-	ok(is_error(o, EINVAL), "SET_VQUEUE above max_size: EINVAL");
+	put_le32(p + offsetof(struct va_vqueue, size), 2048);
+	o = request(DOM, 0, VA_SET_VQUEUE, DEV_BLK, p, sizeof(struct va_vqueue));
+	ok(is_error(o, EINVAL), "SET_VQUEUE above max_size: ERROR EINVAL");
+	put_le32(p + offsetof(struct va_vqueue, size), 0);
+	o = request(DOM, 0, VA_SET_VQUEUE, DEV_BLK, p, sizeof(struct va_vqueue));
+	ok(is_error(o, EINVAL), "SET_VQUEUE of size 0: ERROR EINVAL");
+	put_le32(p + 4, 128);
+	ok(silent(DOM, 0, VA_SET_VQUEUE, DEV_BLK, p, 32),
+	   "SET_VQUEUE of 32 bytes (protocol 1's): no answer");
 	req32(DOM, VA_RESET_VQUEUE, DEV_BLK, 7, &o);
-	ok(is_error(o, EINVAL), "RESET_VQUEUE 7: EINVAL");
+	ok(is_error(o, EINVAL), "RESET_VQUEUE 7: ERROR EINVAL");
+	req32(DOM, VA_RESET_VQUEUE, DEV_BLK, 0, &o);
+	ok(is_ok(o, 0), "RESET_VQUEUE 0");
+	req32(DOM, VA_GET_SHM, DEV_BLK, 3, &o);
+	ok(is_ok(o, sizeof(struct va_shm_resp)) && get_le32(o->r.payload) == 3 &&
+	   get_le32(o->r.payload + 4) == 0 && get_le32(o->r.payload + 8) == 0,
+	   "GET_SHM 3: length 0 (this bus has no shared memory)");
 
-	o = request(DOM, 0, 0x3E, DEV_BLK, NULL, 0);
-	ok(is_error(o, EOPNOTSUPP), "unknown request id: EOPNOTSUPP");
+	/* unknown ids, malformed requests, events: discarded unanswered */
+	ok(silent(DOM, 0, 0x3E, DEV_BLK, NULL, 0), "unknown request id 0x3E: no answer");
+	ok(silent(DOM, 0, 0x8E, DEV_BLK, p, 4),
+	   "unknown implementation-defined request 0x8E: no answer");
+	ok(silent(DOM, VA_TYPE_BUS, 0x3E, 0, NULL, 0),
+	   "unknown bus request 0x3E: no answer");
+	ok(silent(DOM, 0, VA_GET_DEVICE_STATUS, DEV_BLK, p, 1),
+	   "GET_DEVICE_STATUS with a payload: no answer");
+	ok(silent(DOM, 0, VA_GET_SHM, DEV_BLK, p, 8),
+	   "GET_SHM of 8 bytes: no answer");
+	ok(silent(DOM, 0, VA_EVENT_AVAIL, DEV_BLK, p, 8),
+	   "EVENT_AVAIL (an event) is never answered");
+	ok(silent(DOM, 0, VA_EVENT_CONFIG, DEV_BLK, p, 16),
+	   "EVENT_CONFIG from the guest: no answer");
+	ok(silent(DOM, 0, VA_USED_CHAIN, DEV_BLK, p, 20) &&
+	   get_status(DOM, DEV_BLK) == 0xF,
+	   "USED_CHAIN from the guest: no answer, the device not broken");
+	ok(silent(DOM, VA_TYPE_RESPONSE, VA_GET_DEVICE_INFO, DEV_BLK, info,
+		  sizeof(info)), "a response from the guest: no answer");
+
+	/* device numbers that are no device of this guest */
 	o = request(DOM, 0, VA_GET_DEVICE_INFO, 9, NULL, 0);
-	ok(is_error(o, ENODEV), "unknown dev_num 9: ENODEV");
+	memset(info, 0, sizeof(info));
+	ok(is_ok(o, sizeof(info)) && !memcmp(o->r.payload, info, sizeof(info)),
+	   "GET_DEVICE_INFO of unknown dev_num 9: all zeros");
 	o = request(DOM, 0, VA_GET_DEVICE_INFO, DEV_ONLY99, NULL, 0);
-	ok(is_error(o, ENODEV), "device offered only to guest 99: ENODEV for guest 1");
-	o = request(DOM, VA_TYPE_BUS, VA_BUS_PING, 0, p, 4);
-	ok(is_error(o, EINVAL), "PING with a 4-byte payload: EINVAL");
-	o = request(DOM, 0, VA_GET_DEVICE_STATUS, DEV_BLK, p, 1);
-	ok(is_error(o, EINVAL), "GET_DEVICE_STATUS with a payload: EINVAL");
+	ok(is_ok(o, sizeof(info)) && !memcmp(o->r.payload, info, sizeof(info)),
+	   "GET_DEVICE_INFO of the device offered only to guest 99: all zeros for guest 1");
+	o = request(DOM, 0, VA_GET_DEVICE_INFO, 0, NULL, 0);
+	ok(is_ok(o, sizeof(info)) && !memcmp(o->r.payload, info, sizeof(info)),
+	   "GET_DEVICE_INFO of device 0: all zeros");
+	o = request(DOM, 0, VA_GET_DEVICE_STATUS, 9, NULL, 0);
+	ok(is_error(o, ENODEV) && nrecs == 1 &&
+	   get_le16(o->r.payload + offsetof(struct va_bus_error, dev_num)) == 9,
+	   "GET_DEVICE_STATUS of unknown dev_num 9: ERROR ENODEV");
+	put_le32(p, 0);
+	put_le32(p + 4, 4);
+	o = request(DOM, 0, VA_GET_CONFIG, DEV_ONLY99, p, 8);
+	ok(is_error(o, ENODEV), "GET_CONFIG of guest 99's device: ERROR ENODEV for guest 1");
+	req32(DOM, VA_SET_DEVICE_STATUS, 0xFFFF, 1, &o);
+	ok(is_error(o, ENODEV), "SET_DEVICE_STATUS of dev_num 65535: ERROR ENODEV");
+	req32(DOM, VA_GET_VQUEUE, 0, 0, &o);
+	ok(is_error(o, ENODEV), "GET_VQUEUE of device 0: ERROR ENODEV");
+	ok(silent(DOM, 0, VA_EVENT_AVAIL, 9, p, 8),
+	   "an event for unknown dev_num 9: no answer");
+	ok(silent(DOM, 0, 0x3E, 9, NULL, 0),
+	   "an unknown request for unknown dev_num 9: no answer");
+	ok(silent(DOM, 0, VA_GET_CONFIG, 9, p, 4),
+	   "a malformed GET_CONFIG for unknown dev_num 9: no answer");
 }
 
 static void test_blk(void)
@@ -1208,16 +1929,17 @@ static void test_malformed(void)
 	const struct orec *o;
 	uint8_t p[16];
 	uint8_t junk[5] = { 1, 2, 3, 4, 5 };
+	uint32_t gen;
 
 	clear();
 	deliver(DOM, junk, sizeof(junk));
 	ok(nrecs == 0, "truncated header: dropped, no reply");
 
 	m.len = 0;
-	put_le64(mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 7, 8), 42);
-	mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 8, 8);
-	put_le16(m.b + VA_HDR_SIZE + 8 + 6, 200);	/* msg_size past the end */
-	put_le64(m.b + m.len - 8, 43);
+	put_le32(mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 7, 4), 42);
+	mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 8, 4);
+	put_le16(m.b + VA_HDR_SIZE + 4 + 6, 200);	/* msg_size past the end */
+	put_le32(m.b + m.len - 4, 43);
 	clear();
 	deliver(DOM, m.b, m.len);
 	ok(find_response(DOM, VA_BUS_PING, 0, 7) && !find_response(DOM, VA_BUS_PING, 0, 8) &&
@@ -1226,23 +1948,44 @@ static void test_malformed(void)
 	m.len = 0;
 	mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 9, 0);
 	put_le16(m.b + 6, 4);	/* msg_size below the header */
+	mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 10, 4);
 	clear();
 	deliver(DOM, m.b, m.len);
-	ok(nrecs == 0, "msg_size smaller than the header: dropped");
+	ok(nrecs == 0, "msg_size smaller than the header: it and the rest dropped");
 
 	m.len = 0;
-	put_le64(mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 10, 8), 1);
+	put_le32(mb_rec(&m, VA_TYPE_BUS, VA_BUS_PING, 0, 10, 4), 1);
 	clear();
 	deliver_type(DOM, PORT, 0x12345678, m.b, m.len);
-	ok(nrecs == 0, "message of another message_type: dropped");
+	ok(nrecs == 0 && nonce == 0, "message of another message_type: dropped");
 
 	m.len = 0;
 	mb_rec(&m, VA_TYPE_RESPONSE, VA_GET_DEVICE_INFO, DEV_BLK, 11, 0);
-	mb_rec(&m, 0x40, VA_GET_DEVICE_INFO, DEV_BLK, 12, 0);
-	mb_rec(&m, 0, VA_EVENT_CONFIG, DEV_BLK, 13, 4);
+	mb_rec(&m, 0, VA_EVENT_CONFIG, DEV_BLK, 13, 16);
+	mb_rec(&m, VA_TYPE_BUS, VA_BUS_EVENT_DEVICE, 0, 0, 4);
+	mb_rec(&m, VA_TYPE_BUS, VA_BUS_ERROR, 0, 0, 12);
 	clear();
 	deliver(DOM, m.b, m.len);
-	ok(nrecs == 0, "responses, unknown type bits, events from a guest: ignored");
+	ok(nrecs == 0, "responses and events from a guest: ignored, nothing sent");
+
+	/* a malformed request is dropped alone: the records after it count */
+	m.len = 0;
+	mb_rec(&m, 0, VA_GET_DEVICE_STATUS, DEV_BLK, 14, 2);
+	mb_rec(&m, 0, VA_GET_DEVICE_STATUS, DEV_BLK, 15, 0);
+	clear();
+	deliver(DOM, m.b, m.len);
+	ok(!find_response(DOM, VA_GET_DEVICE_STATUS, DEV_BLK, 14) &&
+	   find_response(DOM, VA_GET_DEVICE_STATUS, DEV_BLK, 15) && nrecs == 1,
+	   "a malformed request, then a good one: only the good one answered");
+
+	m.len = 0;
+	mb_rec(&m, 0x40, VA_GET_DEVICE_INFO, DEV_BLK, 12, 0);
+	clear();
+	deliver(DOM, m.b, m.len);
+	o = find_response(DOM, VA_GET_DEVICE_INFO, DEV_BLK, 12);
+	ok(is_ok(o, sizeof(struct va_device_info)) &&
+	   o->r.type == VA_TYPE_RESPONSE,
+	   "type bits 2-7 of a request are ignored: answered, with none in the answer");
 
 	/* the chain of a device that does not exist */
 	clear();
@@ -1252,15 +1995,25 @@ static void test_malformed(void)
 	ok(nrecs == 0, "AVAIL_CHAIN for unknown dev_num 9: ignored");
 
 	/* wrong fragment offset: blk (DRIVER_OK) needs reset, says so */
+	put_le32(p, 0);
+	put_le32(p + 4, 4);
+	o = request(DOM, 0, VA_GET_CONFIG, DEV_BLK, p, 8);
+	gen = is_ok(o, 16) ? get_le32(o->r.payload) : 0xDEADBEEF;
 	memset(p, 0, sizeof(p));
 	clear();
 	m.len = 0;
 	mb_chain(&m, DEV_BLK, 0, 20, 16 + 1024, 1, 0, VA_CHAIN_FIRST, p, 16);
 	mb_chain(&m, DEV_BLK, 0, 20, 16 + 1024, 1, 100, VA_CHAIN_LAST, p, 16);
 	deliver(DOM, m.b, m.len);
-	ok(nrecs == 1 && recs[0].r.msg_id == VA_EVENT_CONFIG &&
-	   recs[0].r.dev_num == DEV_BLK && recs[0].r.len == 4,
-	   "wrong fragment offset: EVENT_CONFIG sent to the running driver");
+	ok(nrecs == 1 && recs[0].r.type == 0 &&
+	   recs[0].r.msg_id == VA_EVENT_CONFIG &&
+	   recs[0].r.dev_num == DEV_BLK && recs[0].r.token == 0 &&
+	   recs[0].r.len == sizeof(struct va_event_config) &&
+	   get_le32(recs[0].r.payload) == (0xF | VIRTIO_CONFIG_S_NEEDS_RESET) &&
+	   get_le32(recs[0].r.payload + 4) == gen + 1 &&
+	   get_le32(recs[0].r.payload + 8) == 0 &&
+	   get_le32(recs[0].r.payload + 12) == 0,
+	   "wrong fragment offset: EVENT_CONFIG to the running driver (status with NEEDS_RESET, generation + 1, no data)");
 	ok(get_status(DOM, DEV_BLK) == (0xF | VIRTIO_CONFIG_S_NEEDS_RESET),
 	   "... and the status has DEVICE_NEEDS_RESET");
 	ok(blk_req(DOM, DEV_BLK, 21, VIRTIO_BLK_T_FLUSH, 0, NULL, 0, 0, NULL) == 0xFF,
@@ -1283,6 +2036,7 @@ static void test_malformed(void)
 
 	/* more chain rules */
 	{
+		static uint8_t big[VA_FRAG_MAX + 1];
 		static const struct {
 			const char *what;
 			uint16_t id, flags;
@@ -1297,16 +2051,23 @@ static void test_malformed(void)
 			{ "all bytes without LAST", 1, 1, 16, 1, 0, 16 },
 			{ "fragment beyond out_len", 1, 3, 8, 1, 0, 16 },
 			{ "unknown flags", 1, 0x13, 16, 1, 0, 16 },
+			{ "HOLD (USED_CHAIN's only)", 1, 7, 16, 1, 0, 16 },
+			{ "a fragment over VA_FRAG_MAX", 1, 3, VA_FRAG_MAX + 1,
+			  1, 0, VA_FRAG_MAX + 1 },
+			{ "truncated (19 bytes)", 1, 3, 0, 1, 0, 0 },
 		};
 		unsigned int i, good = 0;
-		uint8_t d[16] = { 0 };
 
 		for (i = 0; i < ARRAY_SIZE(cases); i++) {
 			clear();
 			m.len = 0;
 			mb_chain(&m, DEV_BLK, 0, cases[i].id, cases[i].out_len,
 				 cases[i].in_len, cases[i].off, cases[i].flags,
-				 d, cases[i].dlen);
+				 big, cases[i].dlen);
+			if (!strncmp(cases[i].what, "truncated", 9)) {
+				m.len--;
+				put_le16(m.b + 6, VA_CHAIN_HDR_SIZE - 1);
+			}
 			deliver(DOM, m.b, m.len);
 			if (nrecs == 0 && get_status(DOM, DEV_BLK) ==
 			    VIRTIO_CONFIG_S_NEEDS_RESET)
@@ -1322,8 +2083,8 @@ static void test_malformed(void)
 		/* the same chain id twice while outstanding */
 		clear();
 		m.len = 0;
-		mb_chain(&m, DEV_BLK, 0, 30, 32, 1, 0, VA_CHAIN_FIRST, d, 16);
-		mb_chain(&m, DEV_BLK, 0, 30, 32, 1, 0, VA_CHAIN_FIRST, d, 16);
+		mb_chain(&m, DEV_BLK, 0, 30, 32, 1, 0, VA_CHAIN_FIRST, big, 16);
+		mb_chain(&m, DEV_BLK, 0, 30, 32, 1, 0, VA_CHAIN_FIRST, big, 16);
 		deliver(DOM, m.b, m.len);
 		ok(get_status(DOM, DEV_BLK) == VIRTIO_CONFIG_S_NEEDS_RESET,
 		   "a chain id offered twice: NEEDS_RESET");
@@ -1331,12 +2092,36 @@ static void test_malformed(void)
 	}
 }
 
+/*
+ * The payload size a well-formed request of (@type, @id) has, with its
+ * counts 0, or -1: so that random records reach past the size checks.
+ */
+static int good_size(uint8_t type, uint8_t id)
+{
+	static const int8_t transport[] = {
+		[VA_GET_DEVICE_INFO] = 0, [VA_GET_DEVICE_FEATURES] = 8,
+		[VA_SET_DRIVER_FEATURES] = 8, [VA_GET_CONFIG] = 8,
+		[VA_SET_CONFIG] = 12, [VA_GET_DEVICE_STATUS] = 0,
+		[VA_SET_DEVICE_STATUS] = 4, [VA_GET_VQUEUE] = 4,
+		[VA_SET_VQUEUE] = 40, [VA_RESET_VQUEUE] = 4, [VA_GET_SHM] = 4,
+	};
+
+	if (type & VA_TYPE_RESPONSE)
+		return -1;
+	if (type & VA_TYPE_BUS)
+		return id == VA_BUS_CONNECT ? 16 :
+		       id == VA_BUS_GET_DEVICES || id == VA_BUS_PING ? 4 : -1;
+	if (id == VA_AVAIL_CHAIN)
+		return 20;
+	return id >= 2 && id < ARRAY_SIZE(transport) ? transport[id] : -1;
+}
+
 /* Another guest's garbage never touches guest 1's devices. */
 static void test_isolation(void)
 {
 	static struct msgb m;
 	uint32_t seed = 12345;
-	unsigned int i, j;
+	unsigned int i, j, answered = 0, connected = 0;
 	const struct orec *o;
 	uint32_t before;
 
@@ -1345,16 +2130,23 @@ static void test_isolation(void)
 	for (i = 0; i < 3000; i++) {
 		m.len = 0;
 		for (j = 0; j < 1 + i % 5; j++) {
+			uint8_t type, id, *p;
 			uint32_t plen;
-			uint8_t *p;
 			unsigned int k;
+			int good;
 
 			seed = seed * 1103515245 + 12345;
+			type = (seed >> 4) % 3 ? 0 : (seed >> 6) & 7;
+			/* ids: defined ones, CONNECT, the chains' */
+			id = (seed >> 16) % 3 ? (seed >> 24) % 13 :
+			     ((seed >> 22) & 1 ? 0xC0 : 0x80) |
+			     ((seed >> 20) & 3);
 			plen = (seed >> 8) % (i % 7 ? 40 : 300);
-			p = mb_rec(&m, (seed >> 4) % 3 ? 0 : (seed >> 6) & 7,
-				   (seed >> 16) % 3 ? (seed >> 24) % 12 :
-				   0x80 | ((seed >> 20) & 3),
-				   (seed >> 12) % 7, i, plen);
+			/* half the time, the size the id needs */
+			good = good_size(type, id);
+			if (good >= 0 && (seed & 0x100))
+				plen = good + (id == VA_AVAIL_CHAIN ? plen : 0);
+			p = mb_rec(&m, type, id, (seed >> 12) % 7, i, plen);
 			for (k = 0; k < plen; k++) {
 				seed = seed * 1103515245 + 12345;
 				p[k] = (seed >> 16) % 5 ? (seed >> 24) & 3 :
@@ -1366,18 +2158,33 @@ static void test_isolation(void)
 				put_le32(p + 12, 0);
 				put_le16(p + 16, 3);
 			}
+			if (plen == 16 && (seed & 4)) {
+				/* a plausible CONNECT now and then */
+				put_le32(p, 1);
+				put_le32(p + 4, 1024 + (seed >> 20));
+			}
+			if (type == 0 && id == VA_SET_DRIVER_FEATURES && plen == 8)
+				put_le32(p + 4, 0);
+			if (type == 0 && id == VA_SET_CONFIG && plen == 12)
+				put_le32(p + 8, 0);
 		}
 		if (i % 11 == 0)
 			m.len -= (seed >> 3) % (m.len + 1);
 		clear();
 		deliver(DOM2, m.b, m.len);
+		answered += nrecs;
+		connected += guest_find(&be, DOM2) &&
+			     guest_find(&be, DOM2)->connected;
 	}
-	ok(bad_records == 0, "3000 random messages from guest 2: every reply well-formed%s%s",
-	   bad_records ? ": " : "", bad_why);
+	printf("# guest 2: %u records sent, connected after %u of 3000 messages\n",
+	       answered, connected);
+	ok(bad_records == 0 && answered > 1000,
+	   "3000 random messages from guest 2: %u records sent back, every one well-formed%s%s",
+	   answered, bad_records ? ": " : "", bad_why);
 	ok(before == 3 && get_status(DOM, DEV_CON) == before,
 	   "guest 1's console status untouched by guest 2");
-	o = request(DOM, VA_TYPE_BUS, VA_BUS_PING, 0, "12345678", 8);
-	ok(is_ok(o, 8), "guest 1 still served");
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_PING, 0, "1234", 4);
+	ok(is_ok(o, 4), "guest 1 still served");
 }
 
 static void test_transport(void)
@@ -1388,7 +2195,7 @@ static void test_transport(void)
 
 	/* a full ring: output waits, in order, until the ring has room */
 	send_result = -EAGAIN;
-	o = request(DOM, VA_TYPE_BUS, VA_BUS_PING, 0, p, 8);
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_PING, 0, p, 4);
 	g = guest_find(&be, DOM);
 	ok(!o && ncap == 0 && g && g->blocked && g->out.bytes,
 	   "ring full (EAGAIN): the reply is queued, the guest blocked");
@@ -1401,12 +2208,13 @@ static void test_transport(void)
 	   "unblocked: the queued reply goes out");
 
 	/* the guest's ring is gone */
+	guest_up(DOM2, VA_F_KNOWN);
 	send_result = -ECONNREFUSED;
-	request(DOM2, VA_TYPE_BUS, VA_BUS_PING, 0, p, 8);
+	request(DOM2, VA_TYPE_BUS, VA_BUS_PING, 0, p, 4);
 	ok(!guest_find(&be, DOM2), "ECONNREFUSED: guest 2's state is dropped");
 	send_result = 0;
 
-	/* guest 1 reappears from another port: fresh state */
+	/* guest 1 reappears from another port: fresh state, CONNECT first */
 	set_status(DOM, DEV_BLK, 3);
 	clear();
 	{
@@ -1414,11 +2222,82 @@ static void test_transport(void)
 
 		m.len = 0;
 		mb_rec(&m, 0, VA_GET_DEVICE_STATUS, DEV_BLK, 1, 0);
+		mb_connect(&m, 2, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN);
+		mb_rec(&m, 0, VA_GET_DEVICE_STATUS, DEV_BLK, 3, 0);
 		deliver_type(DOM, PORT + 1, VA_MSG_TYPE, m.b, m.len);
 	}
-	o = find_response(DOM, VA_GET_DEVICE_STATUS, DEV_BLK, 1);
-	ok(is_ok(o, 4) && get_le32(o->r.payload) == 0,
-	   "a guest talking from a new port starts afresh");
+	o = find_response(DOM, VA_GET_DEVICE_STATUS, DEV_BLK, 3);
+	ok(!find_response(DOM, VA_GET_DEVICE_STATUS, DEV_BLK, 1) &&
+	   connect_is(find_response(DOM, VA_BUS_CONNECT, 0, 2), VA_REVISION,
+		      VA_SIZE_MAX, VA_F_KNOWN) &&
+	   is_ok(o, 4) && get_le32(o->r.payload) == 0 && nrecs == 2,
+	   "a guest talking from a new port starts afresh: not served before its CONNECT, then status 0");
+}
+
+/*
+ * Hot-unplug and plug back (the backend's SIGUSR1/SIGUSR2): EVENT_DEVICE
+ * to the guests that completed CONNECT, none to one that did not, and
+ * the device out of GET_DEVICES and answered ENODEV meanwhile.
+ */
+static void test_hotplug(void)
+{
+	const size_t gd = sizeof(struct va_get_devices_resp);
+	const struct orec *o;
+	static struct msgb m;
+	uint8_t p[8];
+	size_t i;
+	bool removed = false, ready = false;
+
+	clear();
+	m.len = 0;
+	mb_rec(&m, 0, VA_GET_DEVICE_STATUS, DEV_PORT, 1, 0);
+	deliver(DOM_HOT, m.b, m.len);
+	ok(guest_find(&be, DOM_HOT) && nrecs == 0,
+	   "guest 35 sent a request but no CONNECT");
+	clear();
+	backend_hotplug(&be, false);
+	backend_flush(&be);
+	for (i = 0; i < nrecs; i++)
+		if (recs[i].domid == DOM)
+			removed = recs[i].r.type == VA_TYPE_BUS &&
+				  recs[i].r.msg_id == VA_BUS_EVENT_DEVICE &&
+				  !recs[i].r.dev_num && !recs[i].r.token &&
+				  recs[i].r.len == 4 &&
+				  get_le16(recs[i].r.payload) == DEV_PORT &&
+				  get_le16(recs[i].r.payload + 2) ==
+				  VA_DEVICE_REMOVED;
+	ok(removed && count_from(DOM) == 1 && count_from(99) == 1 &&
+	   count_from(DOM_HOT) == 0,
+	   "unplug device 7: EVENT_DEVICE REMOVED to each connected guest, none to guest 35");
+	put_le16(p, 0);
+	put_le16(p + 2, 8);
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	ok(is_ok(o, gd + 1) && o->r.payload[gd] == 0x5E,
+	   "... GET_DEVICES no longer lists it");
+	o = request(DOM, 0, VA_GET_DEVICE_INFO, DEV_PORT, NULL, 0);
+	ok(is_ok(o, sizeof(struct va_device_info)) && !get_le32(o->r.payload),
+	   "... GET_DEVICE_INFO of it: all zeros");
+	ok(is_error(request(DOM, 0, VA_GET_DEVICE_STATUS, DEV_PORT, NULL, 0),
+		    ENODEV), "... GET_DEVICE_STATUS of it: ERROR ENODEV");
+	clear();
+	send_chain(DOM, DEV_PORT, 0, 0, NULL, 0, 64);
+	ok(nrecs == 0, "... a chain for it: ignored");
+
+	clear();
+	backend_hotplug(&be, true);
+	backend_flush(&be);
+	for (i = 0; i < nrecs; i++)
+		if (recs[i].domid == DOM)
+			ready = recs[i].r.msg_id == VA_BUS_EVENT_DEVICE &&
+				get_le16(recs[i].r.payload) == DEV_PORT &&
+				get_le16(recs[i].r.payload + 2) ==
+				VA_DEVICE_READY;
+	ok(ready && count_from(DOM_HOT) == 0,
+	   "plug it back: EVENT_DEVICE READY, again only to connected guests");
+	o = request(DOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	ok(is_ok(o, gd + 1) && o->r.payload[gd] == 0xDE &&
+	   get_status(DOM, DEV_PORT) == 0,
+	   "... listed again, a fresh instance (status 0)");
 }
 
 /* ---- virtio-net, on TAPs in a network namespace of our own ---- */
@@ -1636,7 +2515,7 @@ static uint32_t net_driver_start(uint16_t dom, uint16_t dev, uint64_t features)
 	put_le32(p + 12, (uint32_t)(features >> 32));
 	request(dom, 0, VA_SET_DRIVER_FEATURES, dev, p, 16);
 	set_status(dom, dev, 0xB);
-	return get_le32(set_status(dom, dev, 0xF)->r.payload);
+	return req32(dom, VA_SET_DEVICE_STATUS, dev, 0xF, NULL);
 }
 
 /* A transmit chain: a header (gso, flags) and @frame. */
@@ -1661,12 +2540,22 @@ static bool hdr_is(const uint8_t *r, uint16_t num_buffers)
 	return !memcmp(r, zero, 10) && get_le16(r + 10) == num_buffers;
 }
 
-/* Guest @dom's link on device @dev, through a connect (PING). */
+/*
+ * Guest @dom's driver connects, with HOLD (virtio-argo.ko offers it): its
+ * first message makes its TAPs.
+ */
 static void net_connect(uint16_t dom)
 {
-	uint8_t p[8] = { 0 };
+	if (!guest_up(dom, VA_F_KNOWN))
+		printf("# guest %u: CONNECT failed\n", dom);
+}
 
-	request(dom, VA_TYPE_BUS, VA_BUS_PING, 0, p, 8);
+/* A request from guest @dom, for a reply the transport may then refuse. */
+static void poke(uint16_t dom)
+{
+	uint8_t p[4] = { 0 };
+
+	request(dom, VA_TYPE_BUS, VA_BUS_PING, 0, p, 4);
 }
 
 static void test_net_device(void)
@@ -1697,6 +2586,20 @@ static void test_net_device(void)
 	ok(if_nametoindex("vt20") && (if_get_flags("vt20") & IFF_UP) &&
 	   if_mtu("vt20") == 1400,
 	   "net: guest 20 connects: tap vt20 is created, up, mtu 1400");
+
+	/* device 8 and on: GET_DEVICES goes on to the next window */
+	put_le16(p, 0);
+	put_le16(p + 2, 8);
+	o = request(NDOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	ok(is_ok(o, sizeof(struct va_get_devices_resp) + 1) &&
+	   get_le16(o->r.payload + 4) == 8 && o->r.payload[6] == 0x9E,
+	   "net: GET_DEVICES 0+8 for guest 20: devices 1-4 and 7, next_offset 8");
+	put_le16(p, 8);
+	o = request(NDOM, VA_TYPE_BUS, VA_BUS_GET_DEVICES, 0, p, 4);
+	ok(is_ok(o, sizeof(struct va_get_devices_resp) + 1) &&
+	   get_le16(o->r.payload) == 8 && get_le16(o->r.payload + 4) == 0 &&
+	   o->r.payload[6] == 0x01,
+	   "net: ...8+8: device 8 (9-12 are other guests'), next_offset 0");
 	o = request(NDOM, 0, VA_GET_DEVICE_INFO, DEV_NET, NULL, 0);
 	ok(is_ok(o, sizeof(struct va_device_info)) &&
 	   get_le32(o->r.payload) == VIRTIO_ID_NET &&
@@ -1707,9 +2610,9 @@ static void test_net_device(void)
 	put_le32(p, 0);
 	put_le32(p + 4, 2);
 	o = request(NDOM, 0, VA_GET_DEVICE_FEATURES, DEV_NET, p, 8);
-	ok(o && o->r.len == 16 && get_le32(o->r.payload + 8) == w0 &&
+	ok(is_ok(o, 16) && get_le32(o->r.payload + 8) == w0 &&
 	   get_le32(o->r.payload + 12) == 1,
-	   "net: features %#x:%#x (CSUM, GUEST_CSUM, MTU, MAC, TSO4/6 both ways, MRG_RXBUF, STATUS)",
+	   "net: HOLD agreed: features %#x:%#x (CSUM, GUEST_CSUM, MTU, MAC, TSO4/6 both ways, MRG_RXBUF, STATUS)",
 	   w0, 1);
 	ok(net_config(NDOM, DEV_NET, cfg, NULL) && !memcmp(cfg, mac20, 6) &&
 	   get_le16(cfg + 6) == VIRTIO_NET_S_LINK_UP && get_le16(cfg + 8) == 1 &&
@@ -1865,6 +2768,22 @@ static void test_net_nomerge(void)
 	uint32_t len = 0;
 	int fd;
 
+	uint8_t p[8];
+	const struct orec *o;
+	uint32_t w0;
+
+	put_le32(p, 0);
+	put_le32(p + 4, 1);
+	o = request(NDOM_NOBR, 0, VA_GET_DEVICE_FEATURES, DEV_NET, p, 8);
+	w0 = is_ok(o, 12) ? get_le32(o->r.payload + 8) : 0;
+	ok(w0 && !(w0 & F(VIRTIO_NET_F_MRG_RXBUF)) &&
+	   (w0 & F(VIRTIO_NET_F_MAC)) && (w0 & F(VIRTIO_NET_F_STATUS)),
+	   "net: guest 21 did not agree HOLD: MRG_RXBUF is not offered (features %#x)",
+	   w0);
+	ok(net_driver_start(NDOM_NOBR, DEV_NET,
+			    F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MAC) |
+			    F(VIRTIO_NET_F_MRG_RXBUF)) == 0x7,
+	   "net: ...and FEATURES_OK is refused to a driver that takes it anyway");
 	ok(net_driver_start(NDOM_NOBR, DEV_NET,
 			    F(VIRTIO_F_VERSION_1) | F(VIRTIO_NET_F_MAC)) == 0xF,
 	   "net: guest 21 starts its device without MRG_RXBUF or offloads");
@@ -2182,7 +3101,7 @@ static void test_net_free(bool pers)
 
 	send_result = -ECONNREFUSED;
 	for (i = 0; i < ARRAY_SIZE(doms); i++) {
-		net_connect(doms[i]);
+		poke(doms[i]);
 		gone += !guest_find(&be, doms[i]);
 	}
 	send_result = 0;
@@ -2268,7 +3187,8 @@ static void test_net(void)
 		must(net_parse(opts[i], err, sizeof(err)), err);
 
 	test_net_device();
-	net_connect(NDOM_NOBR);
+	if (!guest_up(NDOM_NOBR, 0))
+		printf("# guest %d: CONNECT failed\n", NDOM_NOBR);
 	test_net_nomerge();
 	test_net_nobridge();
 	test_net_deleted();
@@ -2281,9 +3201,12 @@ static void test_net(void)
 
 int main(void)
 {
+	unsigned int i;
+
 	printf("TAP version 13\n");
 	setup();
 	test_options();
+	test_connect();
 	test_discovery();
 	test_control();
 	test_blk();
@@ -2291,6 +3214,10 @@ int main(void)
 	test_console();
 	test_console_unix();
 	test_console_port();
+	test_hotplug();
+	test_reconnect();
+	test_small_link();
+	test_v1();
 	test_malformed();
 	test_isolation();
 	test_transport();
@@ -2299,6 +3226,8 @@ int main(void)
 	   bad_records ? ": " : "", bad_why);
 
 	clear();
+	for (i = 0; i < ARRAY_SIZE(onces); i++)
+		memset(&onces[i], 0, sizeof(onces[i]));
 	free(cap);
 	free(recs);
 	backend_fini(&be);
