@@ -296,21 +296,6 @@ static void touch(const u8 *p, u64 n)
 		va_fuzz_sink += p[i];
 }
 
-static u16 get16(const u8 *p)
-{
-	__le16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return le16_to_cpu(v);
-}
-
-static u32 get32(const u8 *p)
-{
-	__le32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return le32_to_cpu(v);
-}
 
 static bool link_ok(const struct va_link *lk)
 {
@@ -417,13 +402,13 @@ static void driver_control(const struct setup *s, const struct va_hdr *h,
 		}
 		switch (h->msg_id) {
 		case VA_GET_DEVICE_FEATURES:
-			CHECK(len >= 8 && get32(p + 4) <= VA_FEATURE_BLOCKS_MAX);
-			CHECK(8 + 4ULL * get32(p + 4) == len);
+			CHECK(len >= 8 && get_le32(p + 4) <= VA_FEATURE_BLOCKS_MAX);
+			CHECK(8 + 4ULL * get_le32(p + 4) == len);
 			return;
 		case VA_GET_CONFIG:
 		case VA_SET_CONFIG:
-			CHECK(len >= 12 && get32(p + 8) <= VA_CONFIG_CHUNK);
-			CHECK(12ULL + get32(p + 8) == len);
+			CHECK(len >= 12 && get_le32(p + 8) <= VA_CONFIG_CHUNK);
+			CHECK(12ULL + get_le32(p + 8) == len);
 			return;
 		}
 		CHECK(!"a response to no request was accepted");
@@ -433,13 +418,13 @@ static void driver_control(const struct setup *s, const struct va_hdr *h,
 		switch (h->msg_id) {
 		case VA_BUS_EVENT_DEVICE:
 			CHECK(len == 4);
-			CHECK(get16(p + 2) == VA_DEVICE_READY ||
-			      get16(p + 2) == VA_DEVICE_REMOVED);
+			CHECK(get_le16(p + 2) == VA_DEVICE_READY ||
+			      get_le16(p + 2) == VA_DEVICE_REMOVED);
 			return;
 		case VA_BUS_ERROR:
 			/* the guest fails the request with -error */
 			CHECK(len == sizeof(struct va_bus_error));
-			CHECK(get32(p + 8) >= 1 && get32(p + 8) <= 4095);
+			CHECK(get_le32(p + 8) >= 1 && get_le32(p + 8) <= 4095);
 			return;
 		case VA_BUS_PING:
 			CHECK(len == 4);	/* echoed as it is */
@@ -448,9 +433,9 @@ static void driver_control(const struct setup *s, const struct va_hdr *h,
 		CHECK(!"an unknown bus message was accepted");
 	}
 	CHECK(h->msg_id == VA_EVENT_CONFIG);
-	CHECK(len >= 16 && 16ULL + get32(p + 12) == len);
-	CHECK(get32(p + 12) <= VA_CONFIG_CHUNK);
-	CHECK((u64)get32(p + 8) + get32(p + 12) <= VA_CONFIG_MAX);
+	CHECK(len >= 16 && 16ULL + get_le32(p + 12) == len);
+	CHECK(get_le32(p + 12) <= VA_CONFIG_CHUNK);
+	CHECK((u64)get_le32(p + 8) + get_le32(p + 12) <= VA_CONFIG_MAX);
 }
 
 /*
@@ -680,17 +665,17 @@ static void device_reads(const struct setup *s, const struct va_hdr *h,
 	case VA_SET_DRIVER_FEATURES:
 		/* index, count, then count blocks, each read */
 		CHECK(len >= 8);
-		need = 8 + 4ULL * get32(p + 4);
+		need = 8 + 4ULL * get_le32(p + 4);
 		break;
 	case VA_SET_CONFIG:
 		CHECK(len >= 12);
-		need = 12ULL + get32(p + 8);
+		need = 12ULL + get_le32(p + 8);
 		break;
 	case VA_AVAIL_CHAIN:
 		/* the header, then the fragment copied into the chain */
 		CHECK(len >= sizeof(struct va_avail_chain));
 		CHECK(len - sizeof(struct va_avail_chain) <= va_frag_max(&s->lk));
-		CHECK(!(get16(p + 16) & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST)));
+		CHECK(!(get_le16(p + 16) & ~(VA_CHAIN_FIRST | VA_CHAIN_LAST)));
 		need = len;
 		break;
 	default:

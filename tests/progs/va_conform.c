@@ -401,43 +401,10 @@ static const char *rec_str(const struct rec *r)
 	return s;
 }
 
-/* ---- little-endian fields at any alignment ---- */
-
-static u16 get16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return le16toh(v);
-}
-
-static u32 get32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return le32toh(v);
-}
-
-static u64 get64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return le64toh(v);
-}
-
-static void put32(u8 *p, u32 v)
-{
-	v = htole32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static void put64(u8 *p, u64 v)
-{
-	v = htole64(v);
-	memcpy(p, &v, sizeof(v));
-}
+/*
+ * Little-endian fields at any alignment: get_le16() and the rest, from
+ * <argo/kshim_user.h>.
+ */
 
 static long long now_ms(void)
 {
@@ -654,8 +621,8 @@ static bool take_record(struct conf *c, struct rec *r)
 			   r->h.msg_id == VA_USED_CHAIN &&
 			   r->len >= sizeof(struct va_used_chain)) {
 			struct chain *ch = chain_find(c, r->dev_num,
-						      get16(r->p),
-						      get16(r->p + 2));
+						      get_le16(r->p),
+						      get_le16(r->p + 2));
 
 			if (ch) {
 				ch->bad = why;
@@ -831,8 +798,8 @@ static void handle(struct conf *c, const struct rec *r)
 			c->events_device++;
 			if (!c->connected)
 				gen_fail(c, G_EVENT, "EVENT_DEVICE before CONNECT");
-			diag("EVENT_DEVICE: device %u state %u", get16(r->p),
-			     get16(r->p + 2));
+			diag("EVENT_DEVICE: device %u state %u", get_le16(r->p),
+			     get_le16(r->p + 2));
 			return;
 		case VA_BUS_PING:
 			answer_ping(c, r);
@@ -846,9 +813,9 @@ static void handle(struct conf *c, const struct rec *r)
 		if (!present(c, r->dev_num))
 			gen_fail(c, G_EVENT, "EVENT_CONFIG for device %u, which is not present",
 				 r->dev_num);
-		if (get32(r->p + 12) > VA_CONFIG_CHUNK)
+		if (get_le32(r->p + 12) > VA_CONFIG_CHUNK)
 			gen_fail(c, G_EVENT, "EVENT_CONFIG with %u bytes of data",
-				 get32(r->p + 12));
+				 get_le32(r->p + 12));
 		return;
 	case VA_USED_CHAIN:
 		chain_used(c, r);
@@ -950,8 +917,8 @@ static bool ping_type(struct conf *c, u8 type)
 
 	if (!want_resp(c, a, sizeof(p)))
 		return false;
-	if (get32(a->p) != data) {
-		ck_bad(c, "PING %#x answered with %#x", data, get32(a->p));
+	if (get_le32(a->p) != data) {
+		ck_bad(c, "PING %#x answered with %#x", data, get_le32(a->p));
 		return false;
 	}
 	return true;
@@ -1011,8 +978,8 @@ static void check_refused(struct conf *c, u32 rev, u32 max, const char *what)
 	struct va_connect rq;
 	struct answer *a = send_connect(c, rev, max, c->feat_ask, &rq);
 
-	if (want_resp(c, a, sizeof(rq)) && get32(a->p))
-		ck_bad(c, "answered revision %u", get32(a->p));
+	if (want_resp(c, a, sizeof(rq)) && get_le32(a->p))
+		ck_bad(c, "answered revision %u", get_le32(a->p));
 	ck_end(c, "CONNECT %s: refused (revision 0)", what);
 }
 
@@ -1030,10 +997,10 @@ static bool connect_link(struct conf *c, u64 feat, const char *what)
 		rc = va_check_connect(&rq, (const void *)a->p, &lk, &why);
 		if (rc)
 			ck_bad(c, "%s (revision %u, max_size %u, features %#llx)",
-			       why, get32(a->p), get32(a->p + 4),
-			       (unsigned long long)get64(a->p + 8));
-		else if (get32(a->p) != VA_REVISION)
-			ck_bad(c, "revision %u", get32(a->p));
+			       why, get_le32(a->p), get_le32(a->p + 4),
+			       (unsigned long long)get_le64(a->p + 8));
+		else if (get_le32(a->p) != VA_REVISION)
+			ck_bad(c, "revision %u", get_le32(a->p));
 	}
 	if (!ck_end(c, "%s CONNECT asking revision 2, max_size %u, features %#llx: revision 1, max_size 1024 to %u, features a subset",
 		    what, c->max_ask, (unsigned long long)feat, c->max_ask))
@@ -1069,8 +1036,8 @@ static void check_connect(struct conf *c)
 	if (a->kind == ANS_NONE)
 		ck_bad(c, "cannot tell: the CONNECT after them got no answer");
 	ck_end(c, "records before CONNECT (PING, GET_DEVICES, GET_DEVICE_INFO) get no answer");
-	if (want_resp(c, a, sizeof(rq)) && get32(a->p))
-		ck_bad(c, "answered revision %u", get32(a->p));
+	if (want_resp(c, a, sizeof(rq)) && get_le32(a->p))
+		ck_bad(c, "answered revision %u", get_le32(a->p));
 	ck_end(c, "CONNECT asking revision 0: refused (revision 0)");
 	check_refused(c, VA_REVISION, VA_SIZE_MIN / 2,
 		      "offering max_size 512");
@@ -1105,8 +1072,8 @@ static bool get_devices(struct conf *c, u16 offset, u16 count,
 	}
 	if (va_check_devices(&rq, (const void *)a->p, &why)) {
 		ck_bad(c, "window {%u, %u}: %s (offset %u, count %u, next_offset %u)",
-		       offset, count, why, get16(a->p), get16(a->p + 2),
-		       get16(a->p + 4));
+		       offset, count, why, get_le16(a->p), get_le16(a->p + 2),
+		       get_le16(a->p + 4));
 		return false;
 	}
 	*out = a;
@@ -1132,8 +1099,8 @@ static unsigned int walk_devices(struct conf *c, u16 count, u8 *map)
 		}
 		if (!get_devices(c, offset, count, &a))
 			return 0;
-		n = get16(a->p + 2);
-		next = get16(a->p + 4);
+		n = get_le16(a->p + 2);
+		next = get_le16(a->p + 4);
 		for (i = 0; i < n && offset + i < 65536; i++)
 			if (a->p[sizeof(struct va_get_devices_resp) + i / 8] &
 			    (1U << (i % 8)))
@@ -1175,9 +1142,9 @@ static void check_bus(struct conf *c)
 		if (a->kind != ANS_RESP)
 			ck_bad(c, "record %u (%s): %s", i + 1,
 			       i == 1 ? "GET_DEVICES" : "PING", ans_str(c, a));
-		else if (i != 1 && get32(a->p) != i)
+		else if (i != 1 && get_le32(a->p) != i)
 			ck_bad(c, "record %u (PING %u): answered with %#x",
-			       i + 1, i, get32(a->p));
+			       i + 1, i, get_le32(a->p));
 	}
 	ck_end(c, "PING, GET_DEVICES and PING in one Argo message: three answers");
 
@@ -1269,7 +1236,7 @@ static void check_absent(struct conf *c)
 		a = request(c, 0, VA_GET_DEVICE_INFO, nums[i], NULL, 0);
 		if (want_resp(c, a, sizeof(struct va_device_info)) &&
 		    !all_zero(a->p, a->len))
-			ck_bad(c, "device_id %u", get32(a->p));
+			ck_bad(c, "device_id %u", get_le32(a->p));
 		ck_end(c, "GET_DEVICE_INFO of device %u, which does not exist: all zero",
 		       nums[i]);
 	}
@@ -1302,9 +1269,9 @@ static long set_status(struct conf *c, const struct dev *d, u32 status)
 
 	if (!want_resp(c, a, sizeof(s)))
 		return -1;
-	if (!va_status_ok(status, get32(a->p)))
-		ck_bad(c, "status %#x answered %#x", status, get32(a->p));
-	return get32(a->p);
+	if (!va_status_ok(status, get_le32(a->p)))
+		ck_bad(c, "status %#x answered %#x", status, get_le32(a->p));
+	return get_le32(a->p);
 }
 
 static long get_status(struct conf *c, const struct dev *d)
@@ -1313,7 +1280,7 @@ static long get_status(struct conf *c, const struct dev *d)
 
 	if (!want_resp(c, a, sizeof(struct va_status)))
 		return -1;
-	return get32(a->p);
+	return get_le32(a->p);
 }
 
 /* SET_DRIVER_FEATURES of blocks 0 and 1; returns the answer. */
@@ -1322,10 +1289,10 @@ static struct answer *set_features(struct conf *c, const struct dev *d,
 {
 	u8 buf[sizeof(struct va_features) + 8];
 
-	put32(buf, 0);
-	put32(buf + 4, 2);
-	put32(buf + 8, block0);
-	put32(buf + 12, block1);
+	put_le32(buf, 0);
+	put_le32(buf + 4, 2);
+	put_le32(buf + 8, block0);
+	put_le32(buf + 12, block1);
 	return request(c, 0, VA_SET_DRIVER_FEATURES, d->num, buf, sizeof(buf));
 }
 
@@ -1407,11 +1374,11 @@ static void check_features(struct conf *c, struct dev *d)
 
 	a = get_features(c, d, 0, FEATURE_BLOCKS);
 	if (want_resp(c, a, sizeof(struct va_features) + 4 * FEATURE_BLOCKS)) {
-		if (get32(a->p) != 0 || get32(a->p + 4) != FEATURE_BLOCKS)
-			ck_bad(c, "index %u count %u", get32(a->p),
-			       get32(a->p + 4));
+		if (get_le32(a->p) != 0 || get_le32(a->p + 4) != FEATURE_BLOCKS)
+			ck_bad(c, "index %u count %u", get_le32(a->p),
+			       get_le32(a->p + 4));
 		for (i = 0; i < FEATURE_BLOCKS; i++) {
-			d->feat[i] = get32(a->p + 8 + 4 * i);
+			d->feat[i] = get_le32(a->p + 8 + 4 * i);
 			if (i >= nb && d->feat[i])
 				ck_bad(c, "block %u is %#x", i, d->feat[i]);
 		}
@@ -1424,10 +1391,10 @@ static void check_features(struct conf *c, struct dev *d)
 
 	a = get_features(c, d, nb + 8, 2);
 	if (want_resp(c, a, sizeof(struct va_features) + 8) &&
-	    (get32(a->p) != nb + 8 || get32(a->p + 4) != 2 ||
-	     get32(a->p + 8) || get32(a->p + 12)))
-		ck_bad(c, "index %u count %u blocks %#x %#x", get32(a->p),
-		       get32(a->p + 4), get32(a->p + 8), get32(a->p + 12));
+	    (get_le32(a->p) != nb + 8 || get_le32(a->p + 4) != 2 ||
+	     get_le32(a->p + 8) || get_le32(a->p + 12)))
+		ck_bad(c, "index %u count %u blocks %#x %#x", get_le32(a->p),
+		       get_le32(a->p + 4), get_le32(a->p + 8), get_le32(a->p + 12));
 	ck_end(c, "dev %u: GET_DEVICE_FEATURES {%u, 2}, beyond the device's bits: echoed, zero",
 	       d->num, nb + 8);
 	want_error(c, get_features(c, d, 0, FEATURE_BLOCKS + 1), EINVAL);
@@ -1500,7 +1467,7 @@ static void check_status(struct conf *c, struct dev *d)
 		      "dev %u: SET_DEVICE_STATUS without a payload", d->num);
 	check_discard(c, 0, VA_GET_DEVICE_STATUS, d->num, bad, 4,
 		      "dev %u: GET_DEVICE_STATUS with a 4-byte payload", d->num);
-	put32(bad + 4, 2);	/* count 2, one block */
+	put_le32(bad + 4, 2);	/* count 2, one block */
 	check_discard(c, 0, VA_SET_DRIVER_FEATURES, d->num, bad, sizeof(bad),
 		      "dev %u: SET_DRIVER_FEATURES whose count says 2 blocks, with 1", d->num);
 }
@@ -1520,9 +1487,9 @@ static struct answer *set_config(struct conf *c, const struct dev *d,
 {
 	u8 buf[sizeof(struct va_config) + VA_CONFIG_CHUNK];
 
-	put32(buf, gen);
-	put32(buf + 4, offset);
-	put32(buf + 8, size);
+	put_le32(buf, gen);
+	put_le32(buf + 4, offset);
+	put_le32(buf + 8, size);
 	memcpy(buf + 12, data, size);
 	return request(c, 0, VA_SET_CONFIG, d->num, buf, 12 + size);
 }
@@ -1542,15 +1509,15 @@ static void check_config(struct conf *c, struct dev *d)
 		a = get_config(c, d, off, n);
 		if (!want_resp(c, a, sizeof(struct va_config) + n))
 			break;
-		if (get32(a->p + 4) != off || get32(a->p + 8) != n) {
+		if (get_le32(a->p + 4) != off || get_le32(a->p + 8) != n) {
 			ck_bad(c, "asked {%u, %u}, answered offset %u size %u",
-			       off, n, get32(a->p + 4), get32(a->p + 8));
+			       off, n, get_le32(a->p + 4), get_le32(a->p + 8));
 			break;
 		}
-		if (off && get32(a->p) != d->generation)
+		if (off && get_le32(a->p) != d->generation)
 			diag("dev %u: the config generation went from %u to %u",
-			     d->num, d->generation, get32(a->p));
-		d->generation = get32(a->p);
+			     d->num, d->generation, get_le32(a->p));
+		d->generation = get_le32(a->p);
 		memcpy(d->config + off, a->p + 12, n);
 	}
 	ck_end(c, "dev %u: GET_CONFIG of all %u bytes in chunks of <= 256: offset and size echoed",
@@ -1567,7 +1534,7 @@ static void check_config(struct conf *c, struct dev *d)
 	memset(buf, 0, sizeof(buf));
 	check_discard(c, 0, VA_GET_CONFIG, d->num, buf, 4,
 		      "dev %u: GET_CONFIG with a 4-byte payload", d->num);
-	put32(buf + 8, 4);	/* size 4, one byte given */
+	put_le32(buf + 8, 4);	/* size 4, one byte given */
 	check_discard(c, 0, VA_SET_CONFIG, d->num, buf, 13,
 		      "dev %u: SET_CONFIG whose size says 4 bytes, with 1", d->num);
 	if (!cs)
@@ -1575,17 +1542,17 @@ static void check_config(struct conf *c, struct dev *d)
 
 	a = set_config(c, d, d->generation + 1, 0, d->config, 1);
 	if (want_resp(c, a, sizeof(struct va_config)) &&
-	    (get32(a->p) != d->generation || get32(a->p + 4) != 0 ||
-	     get32(a->p + 8) != 0))
-		ck_bad(c, "generation %u offset %u size %u", get32(a->p),
-		       get32(a->p + 4), get32(a->p + 8));
+	    (get_le32(a->p) != d->generation || get_le32(a->p + 4) != 0 ||
+	     get_le32(a->p + 8) != 0))
+		ck_bad(c, "generation %u offset %u size %u", get_le32(a->p),
+		       get_le32(a->p + 4), get_le32(a->p + 8));
 	ck_end(c, "dev %u: SET_CONFIG of 1 byte with a stale generation (%u): answered with size 0 and the current generation (%u)",
 	       d->num, d->generation + 1, d->generation);
 	a = set_config(c, d, d->generation, 0, d->config, 1);
 	if (want_resp(c, a, sizeof(struct va_config) + 1) &&
-	    (get32(a->p + 4) != 0 || get32(a->p + 8) != 1))
-		ck_bad(c, "offset %u size %u", get32(a->p + 4),
-		       get32(a->p + 8));
+	    (get_le32(a->p + 4) != 0 || get_le32(a->p + 8) != 1))
+		ck_bad(c, "offset %u size %u", get_le32(a->p + 4),
+		       get_le32(a->p + 8));
 	ck_end(c, "dev %u: SET_CONFIG of 1 byte with the current generation (%u): answered with size 1",
 	       d->num, d->generation);
 }
@@ -1605,13 +1572,13 @@ static void check_queues(struct conf *c, struct dev *d)
 		a = get_vqueue(c, d, i);
 		if (!want_resp(c, a, sizeof(v)))
 			break;
-		max = get32(a->p + 4);
+		max = get_le32(a->p + 4);
 		if (!i)
 			d->q0max = max;
-		if (get32(a->p) != i || max > VA_MAX_VQ_SIZE ||
-		    get32(a->p + 8) || (!i && !max)) {
+		if (get_le32(a->p) != i || max > VA_MAX_VQ_SIZE ||
+		    get_le32(a->p + 8) || (!i && !max)) {
 			ck_bad(c, "queue %u: index %u max_size %u size %u", i,
-			       get32(a->p), max, get32(a->p + 8));
+			       get_le32(a->p), max, get_le32(a->p + 8));
 			break;
 		}
 	}
@@ -1619,9 +1586,9 @@ static void check_queues(struct conf *c, struct dev *d)
 	       d->num, nq ? nq - 1 : 0);
 	a = get_vqueue(c, d, missing);
 	if (want_resp(c, a, sizeof(v)) &&
-	    (get32(a->p) != missing || get32(a->p + 4)))
-		ck_bad(c, "index %u max_size %u", get32(a->p),
-		       get32(a->p + 4));
+	    (get_le32(a->p) != missing || get_le32(a->p + 4)))
+		ck_bad(c, "index %u max_size %u", get_le32(a->p),
+		       get_le32(a->p + 4));
 	ck_end(c, "dev %u: GET_VQUEUE %u, a queue that does not exist: max_size 0",
 	       d->num, missing);
 	if (d->q0max) {
@@ -1631,8 +1598,8 @@ static void check_queues(struct conf *c, struct dev *d)
 		ck_end(c, "dev %u: SET_VQUEUE 0, size %u: an empty answer",
 		       d->num, d->q0max);
 		a = get_vqueue(c, d, 0);
-		if (want_resp(c, a, sizeof(v)) && get32(a->p + 8) != d->q0max)
-			ck_bad(c, "size %u", get32(a->p + 8));
+		if (want_resp(c, a, sizeof(v)) && get_le32(a->p + 8) != d->q0max)
+			ck_bad(c, "size %u", get_le32(a->p + 8));
 		ck_end(c, "dev %u: GET_VQUEUE 0 after it: size %u", d->num,
 		       d->q0max);
 		set_vqueue(&v, 0, 0);
@@ -1649,14 +1616,14 @@ static void check_queues(struct conf *c, struct dev *d)
 	want_error(c, request(c, 0, VA_SET_VQUEUE, d->num, &v, sizeof(v)), 0);
 	ck_end(c, "dev %u: SET_VQUEUE %u (no such queue), size 1: ERROR",
 	       d->num, missing);
-	put32(bad, 0);
+	put_le32(bad, 0);
 	want_resp(c, request(c, 0, VA_RESET_VQUEUE, d->num, bad, 4), 0);
 	ck_end(c, "dev %u: RESET_VQUEUE 0: an empty answer", d->num);
-	put32(bad, missing);
+	put_le32(bad, missing);
 	want_error(c, request(c, 0, VA_RESET_VQUEUE, d->num, bad, 4), 0);
 	ck_end(c, "dev %u: RESET_VQUEUE %u (no such queue): ERROR", d->num,
 	       missing);
-	put32(bad, 0);
+	put_le32(bad, 0);
 	check_discard(c, 0, VA_GET_VQUEUE, d->num, NULL, 0,
 		      "dev %u: GET_VQUEUE without a payload", d->num);
 	check_discard(c, 0, VA_SET_VQUEUE, d->num, bad, sizeof(bad),
@@ -1664,9 +1631,9 @@ static void check_queues(struct conf *c, struct dev *d)
 
 	a = request(c, 0, VA_GET_SHM, d->num, bad, 4);
 	if (want_resp(c, a, sizeof(struct va_shm_resp)) &&
-	    (get32(a->p) || get32(a->p + 4) || get32(a->p + 8)))
-		ck_bad(c, "index %u length %u address %#x", get32(a->p),
-		       get32(a->p + 4), get32(a->p + 8));
+	    (get_le32(a->p) || get_le32(a->p + 4) || get_le32(a->p + 8)))
+		ck_bad(c, "index %u length %u address %#x", get_le32(a->p),
+		       get_le32(a->p + 4), get_le32(a->p + 8));
 	ck_end(c, "dev %u: GET_SHM 0: index echoed, length 0, address 0",
 	       d->num);
 	check_discard(c, 0, UNKNOWN_ID, d->num, NULL, 0,
@@ -1705,7 +1672,7 @@ static void check_net(struct conf *c)
 		any = true;
 		a = get_features(c, d, 0, 1);
 		if (want_resp(c, a, sizeof(struct va_features) + 4))
-			mrg = get32(a->p + 8) & (1U << VIRTIO_NET_F_MRG_RXBUF);
+			mrg = get_le32(a->p + 8) & (1U << VIRTIO_NET_F_MRG_RXBUF);
 		if (!hold) {
 			if (mrg)
 				ck_bad(c, "offered");
@@ -1838,30 +1805,29 @@ static bool start_queue0(struct conf *c, struct dev *d)
 
 static void blk_hdr(u8 *p, u32 type, u64 sector)
 {
-	put32(p, type);
-	put32(p + 4, 0);
-	put64(p + 8, sector);
+	put_le32(p, type);
+	put_le32(p + 4, 0);
+	put_le64(p + 8, sector);
 }
 
 static void check_blk(struct conf *c, struct dev *d)
 {
-	u64 cap = le32toh(d->info.config_size) >= 8 ? get64(d->config) : 0;
+	u64 cap = le32toh(d->info.config_size) >= 8 ? get_le64(d->config) : 0;
 	u32 rd = cap >= BLK_READ / SECTOR ? BLK_READ : SECTOR, len;
 	struct chain *ch[3];
 	u8 hdr[BLK_OUTHDR];
+	bool started;
 
 	if (!cap || d->q0max < 3) {
 		tap_skip("- blk: reads through AVAIL_CHAIN and USED_CHAIN",
 			 !cap ? "an empty disk" : "queue 0 holds fewer than 3 chains");
 		return;
 	}
-	if (!start_queue0(c, d)) {
-		ck_end(c, "dev %u (blk): started (FEATURES_OK, queue 0 of %u, DRIVER_OK)",
-		       d->num, d->q0max);
-		return;
-	}
+	started = start_queue0(c, d);
 	ck_end(c, "dev %u (blk): started (FEATURES_OK, queue 0 of %u, DRIVER_OK)",
 	       d->num, d->q0max);
+	if (!started)
+		return;
 
 	/* a read and a GET_ID in one Argo message */
 	blk_hdr(hdr, VIRTIO_BLK_T_IN, 0);
@@ -1903,19 +1869,18 @@ static void check_blk(struct conf *c, struct dev *d)
 static void check_rng(struct conf *c, struct dev *d)
 {
 	struct chain *ch;
+	bool started;
 
 	if (!d->q0max) {
 		tap_skip("- rng: a buffer through AVAIL_CHAIN and USED_CHAIN",
 			 "queue 0 has no entries");
 		return;
 	}
-	if (!start_queue0(c, d)) {
-		ck_end(c, "dev %u (rng): started (FEATURES_OK, queue 0 of %u, DRIVER_OK)",
-		       d->num, d->q0max);
-		return;
-	}
+	started = start_queue0(c, d);
 	ck_end(c, "dev %u (rng): started (FEATURES_OK, queue 0 of %u, DRIVER_OK)",
 	       d->num, d->q0max);
+	if (!started)
+		return;
 	ch = chain_new(c, d, 0, 0, RNG_LEN);
 	send_msg(c, c->tx, put_avail(c->tx, d, 0, 0, 0, RNG_LEN, 0,
 				     VA_CHAIN_FIRST | VA_CHAIN_LAST, NULL, 0),
@@ -1980,8 +1945,8 @@ static void check_reconnect(struct conf *c)
 		if (st > 0)
 			ck_bad(c, "status %#lx", st);
 		a = get_vqueue(c, d, 0);
-		if (want_resp(c, a, sizeof(struct va_vqueue)) && get32(a->p + 8))
-			ck_bad(c, "queue 0 size %u", get32(a->p + 8));
+		if (want_resp(c, a, sizeof(struct va_vqueue)) && get_le32(a->p + 8))
+			ck_bad(c, "queue 0 size %u", get_le32(a->p + 8));
 		ck_end(c, "dev %u: the second CONNECT reset it: status 0, queue 0 size 0",
 		       d->num);
 	}
@@ -2014,12 +1979,12 @@ static void check_v1(struct conf *c)
 		if (c->rx_len != 12)
 			ck_bad(c, "a %u-byte message", c->rx_len);
 		else if (m[0] != (V1_ERROR_TYPE | VA_TYPE_BUS) ||
-			 m[1] != VA_BUS_GET_DEVICES || get16(m + 2) ||
-			 get16(m + 4) != t || get16(m + 6) != 12 ||
-			 get32(m + 8) != V1_EPROTONOSUPPORT)
+			 m[1] != VA_BUS_GET_DEVICES || get_le16(m + 2) ||
+			 get_le16(m + 4) != t || get_le16(m + 6) != 12 ||
+			 get_le32(m + 8) != V1_EPROTONOSUPPORT)
 			ck_bad(c, "type %#x msg_id %#x dev_num %u token %u (sent %u) msg_size %u error %u",
-			       m[0], m[1], get16(m + 2), get16(m + 4), t,
-			       get16(m + 6), get32(m + 8));
+			       m[0], m[1], get_le16(m + 2), get_le16(m + 4), t,
+			       get_le16(m + 6), get_le32(m + 8));
 		c->rx_len = 0;
 	}
 	if (!got)
