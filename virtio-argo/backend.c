@@ -486,7 +486,8 @@ static int va_rx_bad_event(struct va_backend *be, const struct va_hdr *h,
 }
 
 static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
-			const struct va_hdr *h, u32 off, const char **why)
+			const struct va_link *lk, const struct va_hdr *h,
+			u32 off, const char **why)
 {
 	u32 plen = le16_to_cpu(h->msg_size) - VA_HDR_SIZE;
 	int r;
@@ -496,7 +497,7 @@ static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
 
 		if (plen >= sizeof(u))
 			argo_ring_copy(ring, off + VA_HDR_SIZE, &u, sizeof(u));
-		r = va_check_from_device(h, &u, plen, &be->link, why);
+		r = va_check_from_device(h, &u, plen, lk, why);
 		if (r)
 			return va_rx_bad_event(be, h, why);
 		return va_rx_used(be, h, &u, ring, off + VA_CHAIN_HDR_SIZE, why);
@@ -509,7 +510,7 @@ static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
 		*why = "record beyond the end of the message";
 		return -EPROTO;
 	}
-	r = va_check_from_device(h, be->rxbuf, plen, &be->link, why);
+	r = va_check_from_device(h, be->rxbuf, plen, lk, why);
 	if (r < 0 && !va_type(h))
 		return va_rx_bad_event(be, h, why);
 	if (r == VA_IGNORE) {
@@ -535,6 +536,11 @@ static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
 static void va_rx_message(struct va_backend *be, struct argo_ring *ring,
 			  u32 len)
 {
+	/* discovery may settle a new link meanwhile: one view per message */
+	const struct va_link lk = {
+		.max_size = READ_ONCE(be->link.max_size),
+		.features = READ_ONCE(be->link.features),
+	};
 	const char *why = NULL;
 	u32 off = 0;
 	int r = 0;
@@ -543,9 +549,9 @@ static void va_rx_message(struct va_backend *be, struct argo_ring *ring,
 		struct va_hdr h = { };
 
 		argo_ring_copy(ring, off, &h, sizeof(h));
-		r = va_check_hdr(&h, len - off, be->link.max_size, &why);
+		r = va_check_hdr(&h, len - off, lk.max_size, &why);
 		if (!r)
-			r = va_rx_record(be, ring, &h, off, &why);
+			r = va_rx_record(be, ring, &lk, &h, off, &why);
 		off += le16_to_cpu(h.msg_size);
 	}
 	if (r) {
@@ -611,14 +617,15 @@ static int va_connect(struct va_backend *be)
 		.max_size = cpu_to_le32(VA_SIZE_MAX),
 		.features = cpu_to_le64(VA_F_KNOWN),
 	}, resp;
+	struct va_link lk;
 	const char *why;
 	char msg[128];
 	u32 len;
 	int r;
 
 	/* Until the answer: nothing bigger than a record can be, no feature. */
-	be->link.max_size = VA_SIZE_MAX;
-	be->link.features = 0;
+	WRITE_ONCE(be->link.max_size, VA_SIZE_MAX);
+	WRITE_ONCE(be->link.features, 0);
 	r = va_request(be, 0, VA_TYPE_BUS, VA_BUS_CONNECT, &req, sizeof(req),
 		       &resp, sizeof(resp), &len);
 	if (r) {
@@ -627,7 +634,7 @@ static int va_connect(struct va_backend *be)
 			va_err(be, "CONNECT failed (%d)", r);
 		return r;
 	}
-	r = va_check_connect(&req, &resp, &be->link, &why);
+	r = va_check_connect(&req, &resp, &lk, &why);
 	if (r == -EPROTONOSUPPORT) {
 		snprintf(msg, sizeof(msg),
 			 "refuses our CONNECT (revision %u, records up to %u bytes): %s",
@@ -640,6 +647,8 @@ static int va_connect(struct va_backend *be)
 		va_backend_fault(be, msg);
 		return r;
 	}
+	WRITE_ONCE(be->link.max_size, lk.max_size);
+	WRITE_ONCE(be->link.features, lk.features);
 	return 0;
 }
 
@@ -939,6 +948,7 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 	INIT_WORK(&be->work, va_backend_work);
 	INIT_DELAYED_WORK(&be->tick, va_backend_tick);
 	be->state = VA_BE_IDLE;
+	be->link.max_size = VA_SIZE_MAX;	/* until CONNECT settles it */
 	be->last_rx = jiffies;
 	be->gone.domid = domid;
 	be->gone.port = VA_BACKEND_PORT;
