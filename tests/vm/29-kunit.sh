@@ -19,7 +19,7 @@ fi
 out=$(modprobe argo_kunit 2>&1)
 tap_ok $? "argo_kunit loads (its suites run at load)" "$out"
 # suite:cases, as tests/kunit/*_kunit.c define them
-for sc in argo_ring_buf:8 argo_va_check:5 argo_vsock_check:2; do
+for sc in argo_ring_buf:8 argo_va_check:9 argo_vsock_check:2; do
 	s=${sc%:*}
 	f=/sys/kernel/debug/kunit/$s/results
 	if [ ! -r "$f" ]; then
