@@ -7,6 +7,8 @@
  */
 #ifdef __KERNEL__
 #include <asm/byteorder.h>
+#include <linux/stddef.h>
+#include <linux/string.h>
 #endif
 #include <argo/virtio_argo_check.h>
 
@@ -245,6 +247,26 @@ int va_check_from_device(const struct va_hdr *h, const void *payload,
 	return VA_IGNORE;	/* transport requests go to devices, not drivers */
 }
 
+/*
+ * A request made of a fixed part of @head bytes, whose le32 at @count_at
+ * says how many @unit-byte items follow it (SET_DRIVER_FEATURES: 4-byte
+ * blocks; SET_CONFIG: bytes).
+ */
+static int check_counted(const u8 *p, u32 len, u32 head, u32 count_at,
+			 u32 unit, const char **why)
+{
+	__le32 count;
+	u32 n;
+
+	if (len < head)
+		return reject(why, "request truncated");
+	memcpy(&count, p + count_at, sizeof(count));
+	n = le32_to_cpu(count);
+	if (n > (len - head) / unit || len != head + n * unit)
+		return reject(why, "request size does not match its count");
+	return 0;
+}
+
 /* Exact payload size of a fixed-size request a device gets, or -1. */
 static int request_size(bool bus, u8 id)
 {
@@ -325,23 +347,12 @@ int va_check_from_driver(const struct va_hdr *h, const void *payload,
 	}
 	if (!bus && h->msg_id == VA_USED_CHAIN)
 		return reject(why, "USED_CHAIN sent to the device");
-	if (!bus && (h->msg_id == VA_SET_DRIVER_FEATURES ||
-		     h->msg_id == VA_SET_CONFIG)) {
-		/* both: two le32 then count blocks / size bytes */
-		const struct va_features *f = payload;
-		u32 n, unit = h->msg_id == VA_SET_CONFIG ? 1 : 4;
-		u32 head = h->msg_id == VA_SET_CONFIG ?
-			   sizeof(struct va_config) : sizeof(*f);
-
-		if (len < head)
-			return reject(why, "request truncated");
-		n = h->msg_id == VA_SET_CONFIG ?
-		    le32_to_cpu(((const struct va_config *)payload)->size) :
-		    le32_to_cpu(f->count);
-		if (n > (len - head) / unit || len != head + n * unit)
-			return reject(why, "request size does not match its count");
-		return 0;
-	}
+	if (!bus && h->msg_id == VA_SET_DRIVER_FEATURES)
+		return check_counted(payload, len, sizeof(struct va_features),
+				     offsetof(struct va_features, count), 4, why);
+	if (!bus && h->msg_id == VA_SET_CONFIG)
+		return check_counted(payload, len, sizeof(struct va_config),
+				     offsetof(struct va_config, size), 1, why);
 	fixed = request_size(bus, h->msg_id);
 	if (fixed < 0)
 		return VA_IGNORE;

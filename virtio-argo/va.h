@@ -107,7 +107,8 @@ struct va_request {
  * @retired: the device numbers of devices we removed (one bit per u16
  *	number), whose late records are ignored; under @lock
  * @link: what CONNECT settled (record size, transport features); set by
- *	discovery before any device exists, reset when the backend fails
+ *	discovery before any device exists, reset at each CONNECT; the rx
+ *	callback reads it once per message (READ_ONCE)
  */
 struct va_backend {
 	u16 domid;
