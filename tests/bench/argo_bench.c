@@ -4,8 +4,11 @@
  * domains through /dev/argo, printed beside the memcpy bandwidth of the
  * same buffer sizes measured in the same run.
  *
- *   argo_bench server PORT                 in one domain (e.g. dom0)
- *   argo_bench client DOMID PORT [SECS]    in the other
+ *   argo_bench server PORT                       in one domain (e.g. dom0)
+ *   argo_bench client DOMID PORT [SECS [SIZE]]   in the other
+ *
+ * The client measures messages of 64 bytes, 1 KiB and 64 KiB, or of SIZE
+ * bytes only (at most 64 KiB; scripts/bench measures 64 KiB alone).
  *
  * Why memcpy: Argo moves a message with two copies, the hypervisor's
  * (sender to ring) and the receiver's (ring to its buffer), so a
@@ -172,14 +175,19 @@ static double memcpy_bw(size_t size, double secs)
 	return bytes / (now() - t0);
 }
 
-static int client(uint16_t dom, uint32_t port, double secs)
+static int client(uint16_t dom, uint32_t port, double secs, size_t only)
 {
-	static const size_t sizes[] = { 64, 1024, 65536 };
+	static const size_t all[] = { 64, 1024, 65536 };
+	const size_t *sizes = only ? &only : all;
+	unsigned int i, n = only ? 1 : sizeof(all) / sizeof(all[0]);
 	double rate, msgs, rtt, copy;
-	unsigned int i;
 	char *buf;
 	int fd;
 
+	if (only > MAX_SIZE) {
+		fprintf(stderr, "argo_bench: SIZE is at most %d\n", MAX_SIZE);
+		return 2;
+	}
 	buf = calloc(1, MAX_SIZE);
 	fd = argo_open(0);
 	if (!buf || fd < 0 || argo_bind(fd, NULL, dom, 256 * 1024) ||
@@ -191,7 +199,7 @@ static int client(uint16_t dom, uint32_t port, double secs)
 	       argo_domid(fd), dom, port, secs);
 	printf("%8s %12s %12s %14s %8s %12s\n", "size", "msgs/s", "MB/s",
 	       "memcpy MB/s", "ratio", "rtt us");
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < n; i++) {
 		rate = throughput(fd, buf, sizes[i], secs, &msgs);
 		rtt = latency(fd, buf, sizes[i], secs / 2);
 		copy = memcpy_bw(sizes[i], secs / 2);
@@ -205,9 +213,10 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "server"))
 		return server(strtoul(argv[2], NULL, 0));
-	if (argc >= 4 && !strcmp(argv[1], "client"))
+	if (argc >= 4 && argc <= 6 && !strcmp(argv[1], "client"))
 		return client(strtoul(argv[2], NULL, 0), strtoul(argv[3], NULL, 0),
-			      argc > 4 ? atof(argv[4]) : 2.0);
-	fprintf(stderr, "usage: argo_bench server PORT | client DOMID PORT [SECS]\n");
+			      argc > 4 ? atof(argv[4]) : 2.0,
+			      argc > 5 ? strtoul(argv[5], NULL, 0) : 0);
+	fprintf(stderr, "usage: argo_bench server PORT | client DOMID PORT [SECS [SIZE]]\n");
 	return 2;
 }
