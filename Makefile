@@ -7,6 +7,10 @@
 #   make check-quick                    host tests, static analysis and one
 #                                       6.1 boot of the in-VM suite: for
 #                                       iterating on code (10 minutes warm)
+#   make bench [BENCH_ARGS=...]         every Argo data path against Xen's
+#                                       PV baseline in one boot; appends
+#                                       the table to BENCHMARKS.md
+#                                       (scripts/bench --help: the options)
 #   make clean-cache                    empty the rig's cache (Xen, kernels:
 #                                       ${XDG_CACHE_HOME:-~/.cache}/virtio-argo
 #                                       or $ARGO_TEST_CACHE)
@@ -44,7 +48,7 @@ DKMS_FILES := COPYING Kbuild dkms.conf \
 	$(foreach m,$(MODULES),$(wildcard $(m)/Kbuild $(m)/*.c $(m)/*.h))
 DIST ?= $(CURDIR)/dist
 
-.PHONY: all modules clean check check-quick clean-cache unit install uninstall modules_install \
+.PHONY: all modules clean check check-quick bench clean-cache unit install uninstall modules_install \
 	modules_uninstall dkms-src dkms-install dkms-uninstall deb
 
 all: modules
@@ -122,6 +126,12 @@ check:
 
 check-quick:
 	bash scripts/check --quick
+
+# Not part of check (a whole run takes about 5 minutes and its figures
+# are for reading); check runs its smoke run, scripts/bench --smoke.
+BENCH_ARGS ?=
+bench:
+	bash scripts/bench $(BENCH_ARGS)
 
 # The rig's cache is shared by every clone of this user; this empties it
 # (the work folder build/ of this clone too).
