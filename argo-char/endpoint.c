@@ -216,10 +216,41 @@ static void argo_ep_tx_full(struct argo_ep *ep, const struct argo_addr *dst,
 	mutex_unlock(&ep->lock);
 }
 
+/* Send @kv (one piece) and account for a full destination. */
+static ssize_t argo_ep_sendv(struct argo_ep *ep, struct file *file,
+			     struct argo_ring *ring, const struct kvec *kv,
+			     const struct argo_addr *dst, u32 type)
+{
+	ssize_t ret;
+
+	atomic_inc(&ep->inflight);
+	ret = argo_sendv_wait(ring, dst->domid, dst->port, kv, 1, type,
+			      (file->f_flags & O_NONBLOCK) ? 0 : MAX_SCHEDULE_TIMEOUT);
+	if (ret == -EAGAIN || ret == -EBUSY)
+		argo_ep_tx_full(ep, dst, kv->iov_len);
+	if (ret == -EBUSY)
+		ret = -EAGAIN;
+	if (atomic_dec_and_test(&ep->inflight))
+		wake_up_all(&ep->tx_wq);
+	return ret;
+}
+
+/* Checks every send passes first.  Return: 0 or the errno to return. */
+static int argo_ep_send_ok(struct argo_ep *ep, struct argo_ring *ring,
+			   size_t len)
+{
+	if (!ring)
+		return -ENOTCONN;
+	if (READ_ONCE(ep->err))
+		return READ_ONCE(ep->err);
+	if (len > ARGO_RING_MAX_SIZE)
+		return -EMSGSIZE;
+	return 0;
+}
+
 /*
- * Send one message of @len bytes from @from (user memory) to @dst.  The
- * bytes are copied into a kernel buffer first: the hypervisor is never
- * handed a user pointer (it cannot fault pages in).
+ * Send one message of @len bytes from @from (user memory) to @dst,
+ * copied into a kernel buffer first.
  */
 static ssize_t argo_ep_send(struct argo_ep *ep, struct file *file,
 			    struct iov_iter *from, const struct argo_addr *dst,
@@ -231,12 +262,9 @@ static ssize_t argo_ep_send(struct argo_ep *ep, struct file *file,
 	ssize_t ret;
 	void *buf;
 
-	if (!ring)
-		return -ENOTCONN;
-	if (READ_ONCE(ep->err))
-		return READ_ONCE(ep->err);
-	if (len > ARGO_RING_MAX_SIZE)
-		return -EMSGSIZE;
+	ret = argo_ep_send_ok(ep, ring, len);
+	if (ret)
+		return ret;
 	buf = kvmalloc(len ? len : 1, GFP_KERNEL_ACCOUNT);
 	if (!buf)
 		return -ENOMEM;
@@ -246,19 +274,68 @@ static ssize_t argo_ep_send(struct argo_ep *ep, struct file *file,
 	}
 	kv.iov_base = buf;
 	kv.iov_len = len;
-
-	atomic_inc(&ep->inflight);
-	ret = argo_sendv_wait(ring, dst->domid, dst->port, &kv, 1, type,
-			      (file->f_flags & O_NONBLOCK) ? 0 : MAX_SCHEDULE_TIMEOUT);
-	if (ret == -EAGAIN || ret == -EBUSY)
-		argo_ep_tx_full(ep, dst, len);
-	if (ret == -EBUSY)
-		ret = -EAGAIN;
-	if (atomic_dec_and_test(&ep->inflight))
-		wake_up_all(&ep->tx_wq);
+	ret = argo_ep_sendv(ep, file, ring, &kv, dst, type);
 out:
 	kvfree(buf);
 	return ret;
+}
+
+/*
+ * Messages of a page or more from one user buffer skip the kernel copy:
+ * where argo-core allows it (argo_sendv_reads_user(): Xen PV domains),
+ * the hypervisor copies straight from the sender's pages, pinned for the
+ * call so that they are present.  Below a page, pinning costs about what
+ * the copy does.  Larger buffers than ARGO_DIRECT_PAGES pages take the
+ * copy too (the page array lives on the stack; the protocols of this
+ * suite send at most 64 KiB a message).
+ */
+#define ARGO_DIRECT_MIN		PAGE_SIZE
+#define ARGO_DIRECT_PAGES	32
+
+/*
+ * Send @len bytes at @ubuf to @dst, straight from the caller's pages when
+ * possible (see ARGO_DIRECT_MIN), else through argo_ep_send().
+ */
+static ssize_t argo_ep_send_user(struct argo_ep *ep, struct file *file,
+				 const void __user *ubuf, size_t len,
+				 const struct argo_addr *dst, u32 type)
+{
+	unsigned long start = (unsigned long)ubuf & PAGE_MASK;
+	struct page *pages[ARGO_DIRECT_PAGES];
+	struct argo_ring *ring;
+	struct iov_iter from;
+	unsigned long npages;
+	struct kvec kv;
+	ssize_t ret;
+	int pinned;
+
+	if (len < ARGO_DIRECT_MIN || !argo_sendv_reads_user() ||
+	    !access_ok(ubuf, len))
+		goto copy;
+	npages = DIV_ROUND_UP((unsigned long)ubuf + len, PAGE_SIZE) -
+		 start / PAGE_SIZE;
+	if (npages > ARGO_DIRECT_PAGES)
+		goto copy;
+	ring = argo_ep_ring(ep);
+	ret = argo_ep_send_ok(ep, ring, len);
+	if (ret)
+		return ret;
+	pinned = pin_user_pages_fast(start, npages, 0, pages);
+	if (pinned != npages) {
+		if (pinned > 0)
+			unpin_user_pages(pages, pinned);
+		goto copy;	/* the copy reports the fault, if it is one */
+	}
+	kv.iov_base = (void __force *)ubuf;
+	kv.iov_len = len;
+	ret = argo_ep_sendv(ep, file, ring, &kv, dst, type);
+	unpin_user_pages(pages, npages);
+	/* -EFAULT: the hypervisor could not read a page; nothing was sent */
+	if (ret != -EFAULT)
+		return ret;
+copy:
+	iov_iter_ubuf(&from, ITER_SOURCE, (void __user *)ubuf, len);
+	return argo_ep_send(ep, file, &from, dst, type);
 }
 
 /* After consuming: release blocked senders (see ARGO_NOTIFY_BATCH). */
@@ -350,31 +427,56 @@ static ssize_t argo_ep_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	return ret;
 }
 
+/* The connected peer.  Return: 0, or the errno of a send without one. */
+static int argo_ep_dest(struct argo_ep *ep, struct argo_addr *dst)
+{
+	if (!READ_ONCE(ep->connected))
+		return argo_ep_ring(ep) ? -EDESTADDRREQ : -ENOTCONN;
+	mutex_lock(&ep->lock);
+	*dst = ep->peer;
+	mutex_unlock(&ep->lock);
+	return 0;
+}
+
+/* writev() and kernel writers: always through a kernel copy. */
 static ssize_t argo_ep_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct argo_ep *ep = iocb->ki_filp->private_data;
 	struct argo_addr dst;
+	int err = argo_ep_dest(ep, &dst);
 
-	if (!READ_ONCE(ep->connected))
-		return argo_ep_ring(ep) ? -EDESTADDRREQ : -ENOTCONN;
-	mutex_lock(&ep->lock);
-	dst = ep->peer;
-	mutex_unlock(&ep->lock);
+	if (err)
+		return err;
 	return argo_ep_send(ep, iocb->ki_filp, from, &dst, 0);
+}
+
+/*
+ * write() of one buffer, which the VFS hands here rather than to
+ * write_iter: the buffer's address is what the direct send needs.
+ */
+static ssize_t argo_ep_write(struct file *file, const char __user *buf,
+			     size_t len, loff_t *ppos)
+{
+	struct argo_ep *ep = file->private_data;
+	struct argo_addr dst;
+	int err = argo_ep_dest(ep, &dst);
+
+	if (err)
+		return err;
+	return argo_ep_send_user(ep, file, buf, len, &dst, 0);
 }
 
 static long argo_ep_sendto(struct argo_ep *ep, struct file *file,
 			   struct argo_msg __user *umsg)
 {
-	struct iov_iter from;
 	struct argo_msg msg;
 
 	if (copy_from_user(&msg, umsg, sizeof(msg)))
 		return -EFAULT;
 	if (msg.flags || msg.pad || msg.addr.pad || !argo_domid_valid(msg.addr.domid))
 		return -EINVAL;
-	iov_iter_ubuf(&from, ITER_SOURCE, u64_to_user_ptr(msg.buf), msg.len);
-	return argo_ep_send(ep, file, &from, &msg.addr, msg.type);
+	return argo_ep_send_user(ep, file, u64_to_user_ptr(msg.buf), msg.len,
+				 &msg.addr, msg.type);
 }
 
 static long argo_ep_recvfrom(struct argo_ep *ep, struct file *file,
@@ -524,6 +626,7 @@ const struct file_operations argo_ep_fops = {
 	.open = argo_ep_open,
 	.release = argo_ep_release,
 	.read_iter = argo_ep_read_iter,
+	.write = argo_ep_write,
 	.write_iter = argo_ep_write_iter,
 	.unlocked_ioctl = argo_ep_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,

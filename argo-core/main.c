@@ -171,7 +171,15 @@ static int __init argo_core_init(void)
 		return argo_domid;
 	}
 
-	argo_wq = alloc_workqueue("argo", WQ_UNBOUND | WQ_MEM_RECLAIM, 0);
+	/*
+	 * High priority: a message's receive work should run as soon as the
+	 * VIRQ queued it, ahead of the domain's ordinary tasks.  Unbound, not
+	 * per-CPU: a virtio driver may spin with preemption off on the CPU
+	 * that took the VIRQ, waiting for this very work (virtio_console
+	 * does), which must then run on another.
+	 */
+	argo_wq = alloc_workqueue("argo", WQ_UNBOUND | WQ_HIGHPRI |
+				  WQ_MEM_RECLAIM, 0);
 	if (!argo_wq)
 		return -ENOMEM;
 

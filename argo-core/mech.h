@@ -21,6 +21,8 @@
  * @unregister_ring: remove the ring named by @unreg
  * @sendv: send @niov iovecs; returns payload bytes or a negative errno
  * @notify: query/notify; @data may be NULL to only release waiting senders
+ * @reads_user: true when @sendv may be given the calling task's user
+ *	addresses (present pages) and the hypervisor reads them directly
  */
 struct argo_mech {
 	const char *name;
@@ -32,6 +34,7 @@ struct argo_mech {
 	long (*sendv)(struct xen_argo_send_addr *addr, struct xen_argo_iov *iov,
 		      unsigned int niov, u32 type);
 	int (*notify)(struct xen_argo_ring_data *data);
+	bool (*reads_user)(void);
 };
 
 extern const struct argo_mech argo_mech_xen;

@@ -59,6 +59,18 @@ static int xen_argo_notify(struct xen_argo_ring_data *data)
 	return (int)argo_hypercall(XEN_ARGO_OP_NOTIFY, data, NULL, 0, 0);
 }
 
+/*
+ * A PV kernel runs on its task's page tables, user mappings included, and
+ * Xen reads a PV guest's linear addresses with the same rights for user
+ * and kernel pages (a PV kernel runs unprivileged): a send may name the
+ * task's pages.  In HVM and PVH domains Xen walks the guest's page
+ * tables as a supervisor access, which SMAP refuses for user pages.
+ */
+static bool xen_argo_reads_user(void)
+{
+	return xen_pv_domain();
+}
+
 const struct argo_mech argo_mech_xen = {
 	.name = "xen-hypercall",
 	.available = xen_argo_available,
@@ -67,4 +79,5 @@ const struct argo_mech argo_mech_xen = {
 	.unregister_ring = xen_argo_unregister,
 	.sendv = xen_argo_sendv,
 	.notify = xen_argo_notify,
+	.reads_user = xen_argo_reads_user,
 };

@@ -29,6 +29,8 @@
 #define ARGO_EPHEMERAL_FIRST	0x80000000U
 
 static DEFINE_MUTEX(argo_rings_lock);
+/* some ring was consumed since the last argo_notify() (any ring's) */
+atomic_t argo_unnotified = ATOMIC_INIT(0);
 static LIST_HEAD(argo_rings);
 static u32 argo_next_port = ARGO_EPHEMERAL_FIRST;
 
@@ -117,11 +119,18 @@ static void argo_ring_rx_work(struct work_struct *work)
 	}
 	if (r->params.rx)
 		r->params.rx(r, r->params.priv);
-	/* Release senders that waited for the space just freed. */
+	/*
+	 * Release senders that waited for the space just freed, unless a
+	 * client's own argo_notify() already covered it (argo-char notifies
+	 * as its reader consumes, outside this work): a notify is a
+	 * hypercall, and one per message was measured in every round trip.
+	 */
 	if (READ_ONCE(r->consumed)) {
 		WRITE_ONCE(r->consumed, false);
-		atomic_long_inc(&r->notifies);
-		argo_notify();
+		if (atomic_read(&argo_unnotified)) {
+			atomic_long_inc(&r->notifies);
+			argo_notify();
+		}
 	}
 }
 
@@ -656,5 +665,7 @@ void argo_ring_consume(struct argo_ring *ring)
 	smp_store_release(&ring->shared->rx_ptr, ring->cur.next_rx);
 	ring->cur_valid = false;
 	WRITE_ONCE(ring->consumed, true);
+	/* ordered after the index: see argo_notify() */
+	atomic_set_release(&argo_unnotified, 1);
 }
 EXPORT_SYMBOL_GPL(argo_ring_consume);

@@ -71,6 +71,25 @@ ssize_t argo_sendv(struct argo_ring *from, u16 domid, u32 port,
 EXPORT_SYMBOL_GPL(argo_sendv);
 
 /**
+ * argo_sendv_reads_user() - may argo_sendv() be given user memory?
+ *
+ * When true, the entries of argo_sendv()'s @iov may also be addresses in
+ * the calling task's user memory (cast with __force): the hypervisor then
+ * copies the payload straight from the task's pages, without a bounce
+ * copy in the kernel.  The caller must keep the pages present for the
+ * call (pin them); should the hypervisor still find one missing, the
+ * send fails with -EFAULT and nothing was sent, so the caller may send
+ * the same bytes again through a kernel buffer.  True in Xen PV domains.
+ *
+ * Return: whether user addresses may be passed.
+ */
+bool argo_sendv_reads_user(void)
+{
+	return argo_mech->reads_user && argo_mech->reads_user();
+}
+EXPORT_SYMBOL_GPL(argo_sendv_reads_user);
+
+/**
  * argo_notify() - tell the hypervisor that ring space was freed
  *
  * Senders blocked on this domain's rings are released only by a notify.
@@ -81,7 +100,15 @@ EXPORT_SYMBOL_GPL(argo_sendv);
  */
 int argo_notify(void)
 {
-	int err = argo_mech->notify(NULL);
+	int err;
+
+	/*
+	 * Whatever was consumed before this point is covered: the rx work
+	 * need not notify for it again (argo_ring_consume()).  The exchange
+	 * orders the consumers' index updates before the hypercall.
+	 */
+	atomic_xchg(&argo_unnotified, 0);
+	err = argo_mech->notify(NULL);
 
 	trace_argo_notify(0, err);
 	return err;

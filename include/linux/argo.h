@@ -140,6 +140,7 @@ ssize_t argo_sendv(struct argo_ring *from, u16 domid, u32 port,
 ssize_t argo_sendv_wait(struct argo_ring *from, u16 domid, u32 port,
 			const struct kvec *iov, unsigned int niov, u32 type,
 			long timeout);
+bool argo_sendv_reads_user(void);
 void argo_space_wait(struct argo_space_waiter *w);
 void argo_space_cancel(struct argo_space_waiter *w);
 void argo_watch_ring(struct argo_space_waiter *w);

@@ -38,6 +38,8 @@
 #define VB_FEATURE_WORDS	2U
 /* Largest out_len or in_len of one chain. */
 #define VB_CHAIN_MAX		(16U << 20)
+/* A chain's first fragment reserves this much of it (see chain_grow()). */
+#define VB_CHAIN_RESERVE	(2U << 20)
 /* Chain bytes one guest may have us hold (being reassembled or waiting). */
 #define VB_GUEST_BUDGET		(256U << 20)
 /* Above this much queued output, completed chains wait before they run. */
@@ -119,6 +121,11 @@ void send_event_config(struct devinst *di);
 void send_event_device(struct guest *g, uint16_t dev_num, uint16_t state);
 void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
 	       uint16_t chain, const uint8_t *data, uint32_t total, bool hold);
+typedef void (*used_fill_fn)(void *ctx, uint8_t *dst, uint32_t off,
+			     uint32_t n);
+void send_used_fill(struct guest *g, uint16_t dev_num, uint16_t vq,
+		    uint16_t chain, uint32_t total, bool hold,
+		    used_fill_fn fill, void *ctx);
 
 /* ---- guest.c ---- */
 
@@ -303,6 +310,8 @@ struct chain {
 void chain_record(struct devinst *di, const struct va_rec *r);
 void chain_complete(struct chain *c, const void *data, uint32_t len);
 void chain_complete_held(struct chain *c, const void *data, uint32_t len);
+void chain_complete_fill(struct chain *c, uint32_t len, used_fill_fn fill,
+			 void *ctx);
 void chain_drop_queue(struct devinst *di, unsigned int vq);
 void chain_drop_all(struct devinst *di);
 void chain_run_deferred(struct guest *g);

@@ -47,8 +47,16 @@ static int chain_grow(struct chain *c, uint32_t need)
 
 	if (need <= c->cap)
 		return 0;
-	/* doubling keeps a many-fragment chain from copying quadratically */
-	cap = c->cap > c->out_len / 2 ? c->out_len : c->cap * 2;
+	/*
+	 * The first fragment reserves the whole chain up to VB_CHAIN_RESERVE
+	 * (a 1 MiB write then never moves), beyond that doubling keeps a
+	 * many-fragment chain from copying quadratically.  Reserving costs
+	 * address space only until the bytes arrive, and is charged anyway.
+	 */
+	if (!c->cap)
+		cap = MIN(c->out_len, VB_CHAIN_RESERVE);
+	else
+		cap = c->cap > c->out_len / 2 ? c->out_len : c->cap * 2;
 	if (cap < need)
 		cap = need;
 	if (g->held + (cap - c->cap) > VB_GUEST_BUDGET)
@@ -236,6 +244,22 @@ void chain_complete(struct chain *c, const void *data, uint32_t len)
 void chain_complete_held(struct chain *c, const void *data, uint32_t len)
 {
 	chain_send_used(c, data, len, true);
+}
+
+/*
+ * The same, with the bytes produced in place by @fill (see
+ * send_used_fill()), in order; past the chain's in_len it is not called.
+ */
+void chain_complete_fill(struct chain *c, uint32_t len, used_fill_fn fill,
+			 void *ctx)
+{
+	struct devinst *di = c->di;
+
+	if (len > c->in_len)
+		len = c->in_len;	/* the protocol forbids more */
+	send_used_fill(di->g, di->dev->dev_num, c->vq, c->id, len, false,
+		       fill, ctx);
+	chain_free(c);
 }
 
 /* Reset of one queue: its chains are forgotten, none is completed. */

@@ -138,6 +138,12 @@ void send_event_device(struct guest *g, uint16_t dev_num, uint16_t state)
 	put_le16(p + offsetof(struct va_event_device, state), state);
 }
 
+/* send_used()'s filler: the bytes come from a buffer. */
+static void fill_copy(void *ctx, uint8_t *dst, uint32_t off, uint32_t n)
+{
+	memcpy(dst, (const uint8_t *)ctx + off, n);
+}
+
 /*
  * Complete a chain: USED_CHAIN records carrying @total bytes, at most
  * va_frag_max() each, FIRST on the first and LAST on the last; a chain
@@ -145,9 +151,16 @@ void send_event_device(struct guest *g, uint16_t dev_num, uint16_t state)
  * LAST: the guest publishes the chain with the next one completed
  * without it.  Only devices that offered a feature needing HOLD use it,
  * and they offer it only when the guest negotiated VA_F_HOLD.
+ *
+ * @fill writes the bytes [off, off + n) of the chain's data straight
+ * into the record being built, in order, every byte of them: the output
+ * queue's memory is reused and must never carry old bytes to a guest.
+ * Producing the data in place (a disk read into the record) saves a copy
+ * of every byte over building it aside first.
  */
-void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
-	       uint16_t chain, const uint8_t *data, uint32_t total, bool hold)
+void send_used_fill(struct guest *g, uint16_t dev_num, uint16_t vq,
+		    uint16_t chain, uint32_t total, bool hold,
+		    used_fill_fn fill, void *ctx)
 {
 	uint32_t off = 0, frag = va_frag_max(&g->bus);
 
@@ -173,8 +186,16 @@ void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
 		put_le32(p + offsetof(struct va_used_chain, offset), off);
 		put_le16(p + offsetof(struct va_used_chain, flags), flags);
 		put_le16(p + offsetof(struct va_used_chain, rsvd), 0);
-		if (data)	/* NULL only for a chain with no bytes */
-			memcpy(p + sizeof(struct va_used_chain), data + off, n);
+		if (n)
+			fill(ctx, p + sizeof(struct va_used_chain), off, n);
 		off += n;
 	} while (off < total);
+}
+
+/* send_used_fill() from a buffer (@data NULL only when @total is 0). */
+void send_used(struct guest *g, uint16_t dev_num, uint16_t vq,
+	       uint16_t chain, const uint8_t *data, uint32_t total, bool hold)
+{
+	send_used_fill(g, dev_num, vq, chain, total, hold, fill_copy,
+		       (void *)data);
 }
