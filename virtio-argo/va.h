@@ -173,8 +173,11 @@ struct va_chain {
  *	chains the device completed with VA_CHAIN_HOLD
  * @held_since: jiffies when the oldest of them was written; a backend
  *	that holds them longer than the timeout fails the device
- * @last_avail: next avail index to read (kick work only)
- * @txbuf: records being batched into one Argo message (kick work only)
+ * @last_avail: next avail index to read (the kick's: see @kicking)
+ * @txbuf: records being batched into one Argo message (the kick's)
+ * @kicking: bit 0 held by whoever reads the avail ring and builds
+ *	@txbuf: the kick work, or va_vq_notify() sending at once
+ *	(va_vq_kick_now())
  * @copying: rx copies in progress, waited for (wait_var_event()) before
  *	the buffers go away
  */
@@ -198,6 +201,7 @@ struct va_vq {
 	struct work_struct kick;
 	u8 *txbuf;
 	u32 txlen;
+	unsigned long kicking;
 	atomic_t copying;
 };
 
