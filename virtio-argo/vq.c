@@ -502,9 +502,10 @@ static bool va_vq_kick_now(struct va_vq *vvq)
 		avail_idx = virtio16_to_cpu(vdev, READ_ONCE(vvq->avail->idx));
 		if (avail_idx == vvq->last_avail) {
 			if (vvq->event_idx) {
-				/* as the kick work does: see there */
+				/* ask for a kick at the next chain, as the work does */
 				*(__virtio16 *)&vvq->used->ring[vvq->num] =
 					cpu_to_virtio16(vdev, vvq->last_avail);
+				/* the request before the second look: see the work */
 				virt_mb();
 				if (virtio16_to_cpu(vdev, READ_ONCE(vvq->avail->idx)) !=
 				    vvq->last_avail)
@@ -515,6 +516,7 @@ static bool va_vq_kick_now(struct va_vq *vvq)
 		}
 		if ((u16)(avail_idx - vvq->last_avail) > vvq->num)
 			break;		/* the kick work reports it */
+		/* the ring entry only after the index that covers it */
 		virt_rmb();
 		head = virtio16_to_cpu(vdev,
 				       READ_ONCE(vvq->avail->ring[vvq->last_avail % vvq->num]));
