@@ -27,7 +27,8 @@ size_t argo_iov_len(const struct kvec *iov, unsigned int niov)
  * @from: the ring whose port is the source address (replies go there)
  * @domid: destination domain
  * @port: destination port
- * @iov: the payload, in kernel memory, as up to %ARGO_MAX_IOV pieces
+ * @iov: the payload, in kernel memory (or user memory, see
+ *	argo_sendv_reads_user()), as up to %ARGO_MAX_IOV pieces
  * @niov: number of entries in @iov
  * @type: message_type delivered with the message
  *

@@ -39,6 +39,7 @@ secs=${1:-3}
 rounds=${2:-3}
 MAC=/tmp/bench
 . /rig/mac.sh
+. /rig/bin/bench-lib.sh
 mkdir -p $MAC
 # The longest command: a sock_bench client, 2 paths x 2 tests x ROUNDS.
 ON_SECONDS=$((4 * secs * rounds + 120))
@@ -105,26 +106,10 @@ setsid /rig/bin/sock_bench server 6100 </dev/null >$MAC/sock-server.log 2>&1 &
 setsid /rig/bin/argo_bench server 0x3000 </dev/null >$MAC/argo-server.log 2>&1 &
 
 # ---- the two domUs -----------------------------------------------------------
-MEM=512 NET=10.0.0.10 /rig/start-domu drv "$agent" >$MAC/drv.domid || fail "cannot start drv"
-NET=10.0.0.11 /rig/start-domu g "$agent" >$MAC/g.domid || fail "cannot start g"
-for d in drv g; do
-	[ "$(mac_until $d 'echo up' up 300)" = up ] || fail "$d's agent does not answer"
-done
-drv=$(mac_domid drv)
-g=$(mac_domid g)
-# Both booted with virtio-argo loaded for dom0's backend: drv is a
-# backend, and g loads it again below with both of its backends.
-on drv "rmmod virtio_argo; modprobe -a tun bridge
-	brctl addbr br0
-	echo 0 >/sys/class/net/br0/bridge/stp_state
-	echo 0 >/sys/class/net/br0/bridge/forward_delay
-	ip addr add 192.168.77.1/24 dev br0
-	ip link set br0 up" >/dev/null
-on drv "$(mac_bg "argo-virtio-backend --net tap=vnet%d,bridge=br0,guest=$g >/tmp/backend.log 2>&1")" >/dev/null
+bench_domains "$agent"
+# g booted with virtio-argo loaded for dom0's backend: it loads it again
+# below with both of its backends
 on g "rmmod virtio_argo; modprobe -a xen-blkfront virtio_blk virtio_net" >/dev/null
-for d in drv g; do
-	on $d "$(mac_bg '/rig/bin/sock_bench server 6100 >/tmp/sock-bench.log 2>&1')" >/dev/null
-done
 
 # ---- g's disks: one image, two ways ------------------------------------------
 argo-virtio-backend --blk $MAC/bench.img,guest=$g </dev/null >$MAC/backend.log 2>&1 &

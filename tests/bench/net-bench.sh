@@ -19,27 +19,12 @@ rounds=${2:-3}
 . /rig/tap.sh >/dev/null
 MAC=/tmp/bench
 . /rig/mac.sh
+. /rig/bin/bench-lib.sh
 mkdir -p $MAC
 agent="socat -t 300 VSOCK-LISTEN:$MAC_AGENT,reuseaddr,fork EXEC:/bin/sh,stderr"
 fail() { echo "net-bench: $*" >&2; exit 1; }
 
-MEM=512 NET=10.0.0.10 /rig/start-domu drv "$agent" >$MAC/drv.domid || fail "cannot start drv"
-NET=10.0.0.11 /rig/start-domu g "$agent" >$MAC/g.domid || fail "cannot start g"
-for d in drv g; do
-	[ "$(mac_until $d 'echo up' up 300)" = up ] || fail "$d's agent does not answer"
-done
-drv=$(mac_domid drv)
-g=$(mac_domid g)
-on drv "rmmod virtio_argo; modprobe -a tun bridge
-	brctl addbr br0
-	echo 0 >/sys/class/net/br0/bridge/stp_state
-	echo 0 >/sys/class/net/br0/bridge/forward_delay
-	ip addr add 192.168.77.1/24 dev br0
-	ip link set br0 up" >/dev/null
-on drv "$(mac_bg "argo-virtio-backend --net tap=vnet%d,bridge=br0,guest=$g >/tmp/backend.log 2>&1")" >/dev/null
-for d in drv g; do
-	on $d "$(mac_bg '/rig/bin/sock_bench server 6100 >/tmp/sock-bench.log 2>&1')" >/dev/null
-done
+bench_domains "$agent"
 on g "modprobe virtio_net; rmmod virtio_argo; modprobe virtio-argo backends=$drv" >/dev/null
 # the interface virtio_net made (netfront's eth0 is there too)
 dev=
