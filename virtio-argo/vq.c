@@ -424,47 +424,61 @@ fail:
 	return r;
 }
 
+/*
+ * The head of the next available chain, for whoever holds @kicking; the
+ * caller advances @last_avail once it took the chain.  Return: 1 with
+ * @head set; 0 when there is none (with event-idx, after asking the
+ * driver for a kick at the next one); -EPROTO when the driver's index
+ * ran ahead of the ring.
+ */
+static int va_vq_next_avail(struct va_vq *vvq, u16 *head)
+{
+	struct virtio_device *vdev = &vvq->dev->vdev;
+	u16 avail_idx;
+
+	for (;;) {
+		avail_idx = virtio16_to_cpu(vdev, READ_ONCE(vvq->avail->idx));
+		if (avail_idx != vvq->last_avail)
+			break;
+		if (!vvq->event_idx)
+			return 0;
+		/* Ask for a kick at the next chain, then look again. */
+		*(__virtio16 *)&vvq->used->ring[vvq->num] =
+			cpu_to_virtio16(vdev, vvq->last_avail);
+		/*
+		 * The request must be visible before we look again, or a
+		 * chain added meanwhile gets neither a kick nor us.
+		 */
+		virt_mb();
+		if (virtio16_to_cpu(vdev, READ_ONCE(vvq->avail->idx)) ==
+		    vvq->last_avail)
+			return 0;
+	}
+	if ((u16)(avail_idx - vvq->last_avail) > vvq->num)
+		return -EPROTO;
+	/* Read the ring entry only after the index that covers it. */
+	virt_rmb();
+	*head = virtio16_to_cpu(vdev, READ_ONCE(vvq->avail->ring[vvq->last_avail % vvq->num]));
+	return 1;
+}
+
 static void va_vq_kick_work(struct work_struct *work)
 {
 	struct va_vq *vvq = container_of(work, struct va_vq, kick);
-	struct virtio_device *vdev = &vvq->dev->vdev;
-	u16 avail_idx, head;
-	__virtio16 raw;
+	u16 head;
+	int r;
 
 	/* va_vq_kick_now() holds it briefly, never sleeping */
 	while (test_and_set_bit_lock(0, &vvq->kicking))
 		cpu_relax();
-	for (;;) {
-		avail_idx = virtio16_to_cpu(vdev, READ_ONCE(vvq->avail->idx));
-		if (avail_idx == vvq->last_avail) {
-			if (!vvq->event_idx)
-				break;
-			/* Ask for a kick at the next chain, then look again. */
-			*(__virtio16 *)&vvq->used->ring[vvq->num] =
-				cpu_to_virtio16(vdev, vvq->last_avail);
-			/*
-			 * The request must be visible before we look again, or
-			 * a chain added meanwhile gets neither a kick nor us.
-			 */
-			virt_mb();
-			if (virtio16_to_cpu(vdev, READ_ONCE(vvq->avail->idx)) ==
-			    vvq->last_avail)
-				break;
-			continue;
-		}
-		if ((u16)(avail_idx - vvq->last_avail) > vvq->num) {
-			va_device_fail(vvq->dev, "available index ran ahead");
-			break;
-		}
-		/* Read the ring entry only after the index that covers it. */
-		virt_rmb();
-		raw = READ_ONCE(vvq->avail->ring[vvq->last_avail % vvq->num]);
-		head = virtio16_to_cpu(vdev, raw);
+	while ((r = va_vq_next_avail(vvq, &head)) > 0) {
 		vvq->last_avail++;
 		if (va_emit_chain(vvq, head, false) &&
 		    !READ_ONCE(vvq->dev->failed))
 			break;
 	}
+	if (r < 0)
+		va_device_fail(vvq->dev, "available index ran ahead");
 	if (va_tx_flush(vvq))
 		va_vq_fail_all(vvq);
 	clear_bit_unlock(0, &vvq->kicking);
@@ -481,15 +495,16 @@ static void va_vq_kick_work(struct work_struct *work)
  *
  * Return: true when every new chain went out; false leaves the rest to
  * the kick work, which continues in order from where this stopped (a
- * message built but refused stays in @txbuf for it to send first).
+ * message built but refused stays in @txbuf for it to send first; an
+ * index that ran ahead it reports).
  */
 static bool va_vq_kick_now(struct va_vq *vvq)
 {
-	struct virtio_device *vdev = &vvq->dev->vdev;
 	struct va_backend *be = vvq->dev->be;
 	struct kvec iov;
-	bool done = false;
-	u16 avail_idx, head;
+	bool done;
+	u16 head;
+	int r;
 
 	if (!in_task() || READ_ONCE(vvq->dev->failed))
 		return false;
@@ -498,34 +513,14 @@ static bool va_vq_kick_now(struct va_vq *vvq)
 		preempt_enable();
 		return false;
 	}
-	for (;;) {
-		avail_idx = virtio16_to_cpu(vdev, READ_ONCE(vvq->avail->idx));
-		if (avail_idx == vvq->last_avail) {
-			if (vvq->event_idx) {
-				/* ask for a kick at the next chain, as the work does */
-				*(__virtio16 *)&vvq->used->ring[vvq->num] =
-					cpu_to_virtio16(vdev, vvq->last_avail);
-				/* the request before the second look: see the work */
-				virt_mb();
-				if (virtio16_to_cpu(vdev, READ_ONCE(vvq->avail->idx)) !=
-				    vvq->last_avail)
-					continue;
-			}
-			done = true;
-			break;
-		}
-		if ((u16)(avail_idx - vvq->last_avail) > vvq->num)
-			break;		/* the kick work reports it */
-		/* the ring entry only after the index that covers it */
-		virt_rmb();
-		head = virtio16_to_cpu(vdev,
-				       READ_ONCE(vvq->avail->ring[vvq->last_avail % vvq->num]));
+	while ((r = va_vq_next_avail(vvq, &head)) > 0) {
 		if (va_emit_chain(vvq, head, true) == -EAGAIN)
 			break;
 		vvq->last_avail++;
 		if (READ_ONCE(vvq->dev->failed))
 			break;
 	}
+	done = !r;
 	if (done && vvq->txlen) {
 		iov.iov_base = vvq->txbuf;
 		iov.iov_len = vvq->txlen;
