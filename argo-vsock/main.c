@@ -26,10 +26,10 @@
 #include <argo/version.h>
 #include "avs.h"
 
-static unsigned int ring_kb = 256;
+static unsigned int ring_kb = 1024;
 module_param(ring_kb, uint, 0444);
 MODULE_PARM_DESC(ring_kb,
-		 "Size of each receive ring in KiB (128-16383, default 256)");
+		 "Size of each receive ring in KiB (128-16383, default 1024)");
 
 unsigned int avs_max_peer_rings = 32;
 module_param_named(max_peer_rings, avs_max_peer_rings, uint, 0444);

@@ -12,6 +12,7 @@
 #define pr_fmt(fmt) "argo-vsock: " fmt
 
 #include <linux/module.h>
+#include <linux/sizes.h>
 #include <linux/virtio_vsock.h>
 #include <net/af_vsock.h>
 #include <xen/interface/xen.h>
@@ -71,13 +72,70 @@ static int avs_cancel_pkt(struct vsock_sock *vsk)
 
 ARGO_COMPAT_VSOCK_DEFINE_HOOKS(avs_send_pkt)
 
+/*
+ * buffer_kb=: the receive buffer a socket offers its peer as credit when
+ * its program did not choose one (SO_VM_SOCKETS_BUFFER_SIZE).  The vsock
+ * core's 256 KiB lets a sender have four 64 KiB packets in flight; the
+ * receiver then grants more only once it has consumed all but 64 KiB of
+ * it, so a stream stops for a credit round trip every 192 KiB, and on
+ * Argo that round trip (two VIRQs and their receive work) costs more than
+ * moving the bytes.  A larger default keeps the stream flowing; it is also
+ * the most a socket's receive queue holds, so it is memory per connection.
+ */
+static unsigned int avs_buffer_kb = 2048;
+
+/* af_vsock.c's defaults for a new socket; it does not export them */
+#define AVS_CORE_BUFFER_SIZE		SZ_256K
+#define AVS_CORE_BUFFER_MAX_SIZE	SZ_256K
+
+static int avs_buffer_kb_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int kb;
+	int err = kstrtouint(val, 0, &kb);
+
+	if (err || kb < 4 || kb > 65536) {
+		pr_err("buffer_kb=: '%s' is not a size from 4 to 65536 KiB\n", val);
+		return -EINVAL;
+	}
+	WRITE_ONCE(avs_buffer_kb, kb);
+	return 0;
+}
+
+static const struct kernel_param_ops avs_buffer_kb_ops = {
+	.set = avs_buffer_kb_set,
+	.get = param_get_uint,
+};
+module_param_cb(buffer_kb, &avs_buffer_kb_ops, &avs_buffer_kb, 0644);
+MODULE_PARM_DESC(buffer_kb,
+		 "Receive buffer (credit) of a socket whose program did not set SO_VM_SOCKETS_BUFFER_SIZE, in KiB (4-65536, default 2048; the vsock core's own default is 256)");
+
+/*
+ * Sockets get their transport here, on connect or, for a listener's
+ * child, when the request arrives.  The sizes are still the vsock core's
+ * defaults unless the program set them; only then is buffer_kb= applied,
+ * and the maximum follows so that a later SO_VM_SOCKETS_BUFFER_SIZE still
+ * works within the same bounds.
+ */
+static int avs_socket_init(struct vsock_sock *vsk, struct vsock_sock *psk)
+{
+	u64 size = (u64)READ_ONCE(avs_buffer_kb) * 1024;
+
+	if (vsk->buffer_size == AVS_CORE_BUFFER_SIZE &&
+	    vsk->buffer_max_size == AVS_CORE_BUFFER_MAX_SIZE &&
+	    vsk->buffer_min_size <= size) {
+		vsk->buffer_size = size;
+		vsk->buffer_max_size = max_t(u64, size, vsk->buffer_max_size);
+	}
+	return virtio_transport_do_socket_init(vsk, psk);
+}
+
 /* Datagrams: not carried (virtio_transport_common refuses them). */
 struct virtio_transport avs_transport = {
 	.transport = {
 		.module			  = THIS_MODULE,
 		.get_local_cid		  = avs_get_local_cid,
 
-		.init			  = virtio_transport_do_socket_init,
+		.init			  = avs_socket_init,
 		.destruct		  = virtio_transport_destruct,
 		.release		  = virtio_transport_release,
 		.connect		  = virtio_transport_connect,

@@ -50,7 +50,7 @@ tap_is "$(argo info 2>&1 | sed -n 's/^domid //p')" 0 "argo info through DKMS's a
 params() { mi parm "$1" | sed -n 's/^\([a-z_]*\):..*/\1/p' | sort | tr '\n' ' '; }
 tap_is "$(params argo-core)" "" "argo-core has no parameters"
 tap_is "$(params argo-char)" "" "argo-char has no parameters"
-tap_is "$(params argo-vsock)" "max_peer_rings mode peers ring_idle_s ring_kb " "argo-vsock: every parameter described"
+tap_is "$(params argo-vsock)" "buffer_kb max_peer_rings mode peers ring_idle_s ring_kb " "argo-vsock: every parameter described"
 tap_is "$(params virtio-argo)" "backends queue_size ring_kb timeout_ms " \
 	"virtio-argo: every parameter described"
 # ... and none is left out: each parameter with a type has a description.
