@@ -133,6 +133,8 @@ static long argo_ep_bind(struct argo_ep *ep, struct argo_bind __user *ubind)
 {
 	struct argo_ring_params p = {
 		.rx = argo_ep_rx, .lost = argo_ep_lost, .priv = ep,
+		/* the callbacks only wake; readers sleep, never spin */
+		.rx_local = true,
 	};
 	struct argo_bind b;
 	struct argo_ring *ring;

@@ -66,6 +66,7 @@ struct argo_ring {
 
 extern const struct argo_mech *argo_mech;
 extern struct workqueue_struct *argo_wq;
+extern struct workqueue_struct *argo_local_wq;
 extern atomic_t argo_unnotified;
 
 struct seq_file;

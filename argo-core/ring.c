@@ -134,6 +134,15 @@ static void argo_ring_rx_work(struct work_struct *work)
 	}
 }
 
+/*
+ * Queue the ring's rx work: on the CPU that runs this (a per-CPU worker,
+ * no other vCPU to wake) for clients that asked for it, else on any CPU.
+ */
+static void argo_ring_queue_rx(struct argo_ring *r)
+{
+	queue_work(r->params.rx_local ? argo_local_wq : argo_wq, &r->rx_work);
+}
+
 /**
  * argo_ring_has_data() - whether a ring may hold a message, cheaply
  * @ring: the ring
@@ -161,7 +170,7 @@ void argo_rings_kick(void)
 	rcu_read_lock();
 	list_for_each_entry_rcu(r, &argo_rings, node)
 		if (argo_ring_has_data(r))
-			queue_work(argo_wq, &r->rx_work);
+			argo_ring_queue_rx(r);
 	rcu_read_unlock();
 }
 
@@ -192,7 +201,7 @@ static void argo_ring_mark_gone(struct argo_ring *r, int err, const char *why)
 	pr_warn("ring port %#x partner %u lost (%s, error %d): its client is told\n",
 		r->port, r->partner, why, err);
 	atomic_set(&r->lost_pending, 1);
-	queue_work(argo_wq, &r->rx_work);
+	argo_ring_queue_rx(r);
 }
 
 /*
@@ -232,7 +241,7 @@ unsigned int argo_rings_resume(bool retry, unsigned int *gone)
 			continue;
 		}
 		atomic_set(&r->resume_pending, 1);
-		queue_work(argo_wq, &r->rx_work);
+		argo_ring_queue_rx(r);
 	}
 	mutex_unlock(&argo_rings_lock);
 	return lost;
@@ -378,7 +387,7 @@ struct argo_ring *argo_ring_create(const struct argo_ring_params *params)
 	mutex_unlock(&argo_rings_lock);
 	/* a VIRQ between registration and the list add found no ring */
 	if (argo_ring_has_data(r))
-		queue_work(argo_wq, &r->rx_work);
+		argo_ring_queue_rx(r);
 	return r;
 
 unlock:
@@ -497,7 +506,7 @@ EXPORT_SYMBOL_GPL(argo_ring_priv);
 void argo_ring_flush(struct argo_ring *ring)
 {
 	if (argo_ring_has_data(ring))
-		queue_work(argo_wq, &ring->rx_work);
+		argo_ring_queue_rx(ring);
 	flush_work(&ring->rx_work);
 }
 EXPORT_SYMBOL_GPL(argo_ring_flush);
@@ -546,7 +555,7 @@ int argo_ring_reregister(struct argo_ring *ring)
 			WRITE_ONCE(ring->gone, 0);
 			pr_info("ring port %#x partner %u registered again\n",
 				ring->port, ring->partner);
-			queue_work(argo_wq, &ring->rx_work);
+			argo_ring_queue_rx(ring);
 		}
 	}
 	mutex_unlock(&argo_rings_lock);

@@ -114,6 +114,7 @@ static int avs_wildcard_ring(void)
 		.rx = avs_rx,
 		.resumed = avs_resumed,
 		.lost = avs_ring_lost,
+		.rx_local = true,
 	};
 	struct argo_ring *ring = argo_ring_create(&p);
 

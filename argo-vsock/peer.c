@@ -139,6 +139,7 @@ static int avs_peer_ring(struct avs_peer *peer)
 		.rx = avs_rx,
 		.resumed = avs_resumed,
 		.lost = avs_ring_lost,
+		.rx_local = true,
 		.priv = peer,
 	};
 	struct argo_ring *ring;

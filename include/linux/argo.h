@@ -53,6 +53,11 @@ struct argo_ring;
  *	client fails what waits on the ring, and either destroys it or
  *	tries argo_ring_reregister() later.  May be NULL.
  * @priv: passed back to the callbacks, and returned by argo_ring_priv()
+ * @rx_local: run the callbacks on the CPU that took VIRQ_ARGO (vCPU 0),
+ *	not on whichever CPU is free: that saves waking another vCPU for
+ *	each arrival.  Only for clients none of whose tasks wait for their
+ *	own @rx with preemption off (a virtio driver polling for an answer
+ *	does), which would then wait forever on that CPU.
  */
 struct argo_ring_params {
 	u32 port;
@@ -62,6 +67,7 @@ struct argo_ring_params {
 	void (*resumed)(struct argo_ring *ring, void *priv);
 	void (*lost)(struct argo_ring *ring, int err, void *priv);
 	void *priv;
+	bool rx_local;
 };
 
 /**
