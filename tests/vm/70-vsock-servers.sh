@@ -10,7 +10,7 @@
 . /rig/tap.sh
 V=/rig/bin/vsock_cat
 tap_is "$($V cid)" 2 "dom0's CID is 2 (VMADDR_CID_HOST)"
-dmesg | grep -q "argo-vsock: CID 2 (domain 0), wildcard ring of 262144 bytes at port 0x76730001, host-to-guest and guest-to-host"
+dmesg | grep -q "argo-vsock: CID 2 (domain 0), wildcard ring of 1048576 bytes at port 0x76730001, host-to-guest and guest-to-host"
 tap_ok $? "argo-vsock registered host-to-guest and guest-to-host, wildcard ring"
 $V echo 5000 -n 0 >/tmp/vs-echo.out 2>&1 &
 $V echo 5001 -s -n 0 >/tmp/vs-seq.out 2>&1 &

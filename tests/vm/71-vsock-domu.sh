@@ -17,7 +17,7 @@ tap_is "$(sed -n 's/^cid //p' $S)" "$cid" "debugfs shows the same CID"
 tap_is "$(sed -n 's/^mode //p' $S)" wildcard "one wildcard ring (Xen is mac-permissive)"
 # the line of the load, kept by /init: 66's storm may have pushed it out
 { cat /run/dmesg-at-load; dmesg; } 2>/dev/null |
-	grep -q "argo-vsock: CID $cid (domain $domid), wildcard ring of 262144 bytes at port 0x76730001, guest-to-host"
+	grep -q "argo-vsock: CID $cid (domain $domid), wildcard ring of 1048576 bytes at port 0x76730001, guest-to-host"
 tap_ok $? "registered as the guest-to-host transport"
 
 head -c 4194304 /dev/urandom >/tmp/vs4m
