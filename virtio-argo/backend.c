@@ -485,12 +485,84 @@ static int va_rx_bad_event(struct va_backend *be, const struct va_hdr *h,
 	return r;
 }
 
+/*
+ * MEM_READ or MEM_WRITE (spec 13): serve it from the device's windows and
+ * answer.  A malformed one fails its device like any bad record.  The
+ * answer waits for room in the backend's ring (va_sendv()): a backend that
+ * asks and never reads is failed by the liveness check meanwhile.
+ */
+static int va_rx_mem(struct va_backend *be, struct argo_ring *ring,
+		     const struct va_link *lk, const struct va_hdr *h,
+		     u32 off, const char **why)
+{
+	u32 plen = le16_to_cpu(h->msg_size) - VA_HDR_SIZE;
+	bool write = h->msg_id == VA_MEM_WRITE;
+	struct va_mem_req rq = { };
+	struct va_mem_resp *resp;
+	struct va_hdr *rh;
+	struct va_windows *w = NULL;
+	struct va_device *dev;
+	struct kvec iov;
+	u32 len, n = 0;
+	int err;
+
+	if (plen >= sizeof(rq))
+		argo_ring_copy(ring, off + VA_HDR_SIZE, &rq, sizeof(rq));
+	if (va_check_mem_req(h, &rq, plen, lk, why))
+		return va_rx_bad_event(be, h, why);
+	len = le32_to_cpu(rq.len);
+
+	spin_lock(&be->lock);
+	dev = va_find(be, le16_to_cpu(h->dev_num));
+	if (dev && dev->win && !READ_ONCE(dev->failed)) {
+		w = dev->win;
+		get_device(&w->dev);
+	}
+	spin_unlock(&be->lock);
+
+	/* the answer: header, fixed part, then the bytes read */
+	rh = (struct va_hdr *)be->membuf;
+	resp = (struct va_mem_resp *)(rh + 1);
+	if (!w) {
+		err = -ENODEV;
+	} else if (write) {
+		argo_ring_copy(ring, off + VA_HDR_SIZE + sizeof(rq), resp + 1,
+			       len);
+		err = va_windows_access(w, le64_to_cpu(rq.addr), len, true,
+					resp + 1);
+	} else {
+		err = va_windows_access(w, le64_to_cpu(rq.addr), len, false,
+					resp + 1);
+		if (!err)
+			n = len;
+	}
+	if (w)
+		put_device(&w->dev);
+
+	*rh = (struct va_hdr){
+		.type = VA_TYPE_RESPONSE, .msg_id = h->msg_id,
+		.dev_num = h->dev_num, .token = h->token,
+		.msg_size = cpu_to_le16(VA_HDR_SIZE + sizeof(*resp) + n),
+	};
+	resp->addr = rq.addr;
+	resp->len = rq.len;
+	resp->error = cpu_to_le32(-err);
+	iov.iov_base = rh;
+	iov.iov_len = VA_HDR_SIZE + sizeof(*resp) + n;
+	va_sendv(be, &iov, 1);
+	return 0;
+}
+
 static int va_rx_record(struct va_backend *be, struct argo_ring *ring,
 			const struct va_link *lk, const struct va_hdr *h,
 			u32 off, const char **why)
 {
 	u32 plen = le16_to_cpu(h->msg_size) - VA_HDR_SIZE;
 	int r;
+
+	if (!va_type(h) &&
+	    (h->msg_id == VA_MEM_READ || h->msg_id == VA_MEM_WRITE))
+		return va_rx_mem(be, ring, lk, h, off, why);
 
 	if (!va_type(h) && h->msg_id == VA_USED_CHAIN) {
 		struct va_used_chain u = { };
@@ -955,8 +1027,9 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 	be->gone.ready = va_backend_gone;
 	INIT_WORK(&be->gone_work, va_gone_work);
 	be->rxbuf = kmalloc(VA_CTRL_MAX, GFP_KERNEL);
+	be->membuf = kvmalloc(VA_SIZE_MAX, GFP_KERNEL);
 	be->retired = bitmap_zalloc(VA_DEV_NUMS, GFP_KERNEL);
-	if (!be->rxbuf || !be->retired)
+	if (!be->rxbuf || !be->membuf || !be->retired)
 		goto err;
 	be->pdev = platform_device_register_simple("virtio-argo", domid,
 						   NULL, 0);
@@ -989,6 +1062,7 @@ err:
 		platform_device_unregister(be->pdev);
 	bitmap_free(be->retired);
 	kfree(be->rxbuf);
+	kvfree(be->membuf);
 	kfree(be);
 	return ERR_PTR(r);
 }
@@ -1023,5 +1097,6 @@ void va_backend_destroy(struct va_backend *be)
 	platform_device_unregister(be->pdev);
 	bitmap_free(be->retired);
 	kfree(be->rxbuf);
+	kvfree(be->membuf);
 	kfree(be);
 }

@@ -327,8 +327,22 @@ int va_check_from_driver(const struct va_hdr *h, const void *payload,
 	bool bus = type & VA_TYPE_BUS;
 	int fixed;
 
+	if (!bus && (type & VA_TYPE_RESPONSE) &&
+	    (h->msg_id == VA_MEM_READ || h->msg_id == VA_MEM_WRITE)) {
+		const struct va_mem_resp *m = payload;
+		u32 data;
+
+		/* spec 13: the bytes follow a read's answer without error */
+		if (len < sizeof(*m))
+			return reject(why, "memory window answer truncated");
+		data = h->msg_id == VA_MEM_READ && !m->error ?
+		       le32_to_cpu(m->len) : 0;
+		if (len - sizeof(*m) != data)
+			return reject(why, "memory window answer size does not match");
+		return 0;
+	}
 	if (type & VA_TYPE_RESPONSE)
-		/* we send no request but PING, and PING's answer is all it is */
+		/* we send no other request but PING, and its answer is all */
 		return bus && h->msg_id == VA_BUS_PING &&
 		       len == sizeof(struct va_ping) ? 0 : VA_IGNORE;
 	if (bus && le16_to_cpu(h->dev_num))
@@ -505,4 +519,36 @@ bool va_status_ok(u32 requested, u32 reported)
 		return reported == 0;
 	return (reported & ~needs_reset) == requested ||
 	       (reported & ~needs_reset) == (requested & ~features_ok);
+}
+
+/**
+ * va_check_mem_req() - check a MEM_READ or MEM_WRITE from the device (spec 13)
+ * @h: the header; a transport request with msg_id VA_MEM_READ or
+ *	VA_MEM_WRITE
+ * @rq: the request's fixed part (zeroed by the caller if @len is shorter)
+ * @len: the payload length the header gives (msg_size - 8)
+ * @lk: what CONNECT settled
+ * @why: set to the broken rule
+ *
+ * Whether the range lies in the device's windows is the driver's to
+ * decide, and answered with EFAULT, not a fault of the record.
+ *
+ * Return: 0 to serve it, or -EPROTO.
+ */
+int va_check_mem_req(const struct va_hdr *h, const struct va_mem_req *rq,
+		     u32 len, const struct va_link *lk, const char **why)
+{
+	u32 n = le32_to_cpu(rq->len);
+
+	if (!(lk->features & (1ULL << VA_F_WINDOWS)))
+		return reject(why, "memory window request, which was not negotiated");
+	if (!le16_to_cpu(h->token))
+		return reject(why, "memory window request without a token");
+	if (len < sizeof(*rq))
+		return reject(why, "memory window request truncated");
+	if (!n || n > va_mem_max(lk))
+		return reject(why, "memory window request of a bad length");
+	if (len != sizeof(*rq) + (h->msg_id == VA_MEM_WRITE ? n : 0))
+		return reject(why, "memory window request size does not match");
+	return 0;
 }

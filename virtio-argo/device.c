@@ -486,6 +486,8 @@ static void va_device_release(struct device *d)
 {
 	struct va_device *dev = to_va_device(dev_to_virtio(d));
 
+	if (dev->win)
+		va_windows_put(dev->win);
 	kfree(dev->vqs);
 	kfree(dev->config);
 	kfree(dev);
@@ -583,6 +585,17 @@ struct va_device *va_device_create(struct va_backend *be, u16 dev_num)
 		goto err;
 
 	dev->vdev.dev.parent = &be->pdev->dev;
+	if (READ_ONCE(be->link.features) & BIT_ULL(VA_F_WINDOWS)) {
+		/* its own parent: its mappings are its windows (window.c) */
+		dev->win = va_windows_create(&be->pdev->dev, be->domid,
+					     dev_num);
+		if (IS_ERR(dev->win)) {
+			r = PTR_ERR(dev->win);
+			dev->win = NULL;
+			goto err;
+		}
+		dev->vdev.dev.parent = &dev->win->dev;
+	}
 	dev->vdev.dev.release = va_device_release;
 	dev->vdev.config = &va_config_ops;
 	dev->vdev.id.device = dev->device_id;
@@ -611,6 +624,8 @@ struct va_device *va_device_create(struct va_backend *be, u16 dev_num)
 err:
 	if (r != -ENODEV && r != -EOPNOTSUPP)
 		va_err(be, "device %u: not added (%d)", dev_num, r);
+	if (dev->win)
+		va_windows_put(dev->win);
 	kfree(dev->vqs);
 	kfree(dev->config);
 	kfree(dev);

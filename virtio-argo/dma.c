@@ -117,7 +117,7 @@ int va_dma_setup(struct device *dev)
  */
 void va_dma_reclaim(struct device *dev)
 {
-	if (get_dma_ops(dev) == &va_dma_ops)
+	if (va_windows_reclaim(dev) || get_dma_ops(dev) == &va_dma_ops)
 		return;
 	dev_info(dev, "DMA ops replaced (Xen grant DMA?): restoring virtio-argo's, nothing is granted\n");
 	set_dma_ops(dev, &va_dma_ops);

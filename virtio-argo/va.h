@@ -138,6 +138,7 @@ struct va_backend {
 	bool denied;			/* see VA_BE_DENIED */
 	atomic_t outstanding;
 	u8 *rxbuf;
+	u8 *membuf;			/* a MEM answer or MEM_WRITE's bytes */
 	unsigned long *retired;
 	struct va_link link;
 	struct list_head node;
@@ -224,8 +225,25 @@ struct va_vq {
  *	takes its buffers back once the reset returns; under the backend's
  *	lock
  */
+/**
+ * struct va_windows - a device's memory windows (window.c)
+ * @dev: the virtio device's parent, whose DMA ops record the mappings
+ * @lock: guards @tree and @count; held while a request copies
+ * @tree: the live streaming mappings (struct va_window)
+ * @count: how many
+ * @refused: requests answered EFAULT
+ */
+struct va_windows {
+	struct device dev;
+	spinlock_t lock;		/* see above; map and unmap may be atomic */
+	struct rb_root_cached tree;
+	unsigned int count;
+	atomic_long_t refused;
+};
+
 struct va_device {
 	struct virtio_device vdev;
+	struct va_windows *win;		/* with VA_F_WINDOWS, else NULL */
 	struct va_backend *be;
 	u16 dev_num;
 	u32 device_id;
@@ -284,6 +302,14 @@ bool va_vq_held_too_long(struct va_vq *vvq);
 
 /* dma.c */
 int va_dma_setup(struct device *dev);
+
+/* window.c */
+struct va_windows *va_windows_create(struct device *parent, u16 domid,
+				     u16 dev_num);
+void va_windows_put(struct va_windows *w);
+bool va_windows_reclaim(struct device *dev);
+int va_windows_access(struct va_windows *w, u64 addr, u32 len, bool write,
+		      void *buf);
 void va_dma_reclaim(struct device *dev);
 
 #define va_err(be, fmt, ...)						\

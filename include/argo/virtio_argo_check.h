@@ -88,5 +88,13 @@ int va_check_connect(const struct va_connect *req,
 		     const struct va_connect *resp, struct va_link *lk,
 		     const char **why);
 bool va_status_ok(u32 requested, u32 reported);
+int va_check_mem_req(const struct va_hdr *h, const struct va_mem_req *rq,
+		     u32 len, const struct va_link *lk, const char **why);
+
+/* The longest MEM_READ or MEM_WRITE on @lk: its record fits whole. */
+static inline u32 va_mem_max(const struct va_link *lk)
+{
+	return lk->max_size - VA_HDR_SIZE - (u32)sizeof(struct va_mem_req);
+}
 
 #endif /* _ARGO_VIRTIO_ARGO_CHECK_H */

@@ -60,7 +60,8 @@
  * implements; the device answers with a subset; both use only that.
  */
 #define VA_F_HOLD		0	/* USED_CHAIN may carry VA_CHAIN_HOLD */
-#define VA_F_KNOWN		(1ULL << VA_F_HOLD)
+#define VA_F_WINDOWS		1	/* MEM_READ/MEM_WRITE: memory windows */
+#define VA_F_KNOWN		((1ULL << VA_F_HOLD) | (1ULL << VA_F_WINDOWS))
 
 /* struct va_hdr.type bits; bits 2-7 are sent as 0 and ignored on receipt */
 #define VA_TYPE_RESPONSE	0x01
@@ -95,6 +96,12 @@
 #define VA_EVENT_CONFIG		0x40
 #define VA_EVENT_AVAIL		0x41	/* not sent: kicks travel as AVAIL_CHAIN */
 #define VA_EVENT_USED		0x42	/* not sent: completions are USED_CHAIN */
+/*
+ * Memory windows (VA_F_WINDOWS): implementation-defined transport
+ * requests the device sends to the driver (spec 13)
+ */
+#define VA_MEM_READ		0x80
+#define VA_MEM_WRITE		0x81
 /* Data plane: implementation-defined transport events */
 #define VA_AVAIL_CHAIN		0xC0
 #define VA_USED_CHAIN		0xC1
@@ -179,6 +186,20 @@ struct va_get_devices_resp {
 
 struct va_ping {
 	__le32 data;
+} __packed;
+
+/* MEM_READ request; MEM_WRITE's, followed by len bytes */
+struct va_mem_req {
+	__le64 addr;
+	__le32 len;
+	__le32 rsvd;
+} __packed;
+
+/* MEM_READ response (followed by len bytes when error is 0); MEM_WRITE's */
+struct va_mem_resp {
+	__le64 addr;
+	__le32 len;
+	__le32 error;
 } __packed;
 
 struct va_event_device {

@@ -21,6 +21,7 @@ ARGO_KUNIT_WRAP(test_devices)
 ARGO_KUNIT_WRAP(test_connect_choose)
 ARGO_KUNIT_WRAP(test_connect_check)
 ARGO_KUNIT_WRAP(test_status)
+ARGO_KUNIT_WRAP(test_mem)
 
 static struct kunit_case argo_va_check_cases[] = {
 	ARGO_KUNIT_CASE(test_headers),
@@ -32,6 +33,7 @@ static struct kunit_case argo_va_check_cases[] = {
 	ARGO_KUNIT_CASE(test_connect_choose),
 	ARGO_KUNIT_CASE(test_connect_check),
 	ARGO_KUNIT_CASE(test_status),
+	ARGO_KUNIT_CASE(test_mem),
 	{}
 };
 

@@ -38,6 +38,15 @@
  *                   trigger; then a USED_CHAIN record of 2076 bytes
  *   nohold          CONNECT settles no feature (VA_F_HOLD refused); the
  *                   read is answered whole, but with VA_CHAIN_HOLD
+ *   windows         the read is not answered; memory window requests
+ *                   instead (VA_F_WINDOWS was agreed), for memory the
+ *                   driver never mapped for the device: MEM_READ of 64
+ *                   bytes at 0x1000, MEM_WRITE of 16 bytes at 0x2000,
+ *                   MEM_READ of 16 bytes wrapping past 2^64, MEM_READ for
+ *                   device 7 (none), each answer logged as
+ *                   "guest N: MEM_READ|MEM_WRITE dev D ADDR+LEN: error E
+ *                   (B bytes)"; then a MEM_READ of 0 bytes, which breaks
+ *                   the rules
  *   exit            exit(0) at once: the ring goes away with the process
  *
  * Modes that go on serving after the trigger (or have none):
@@ -135,6 +144,8 @@
 #define GARBAGE_MAX	4096U
 #define DEFAULT_COUNT	20UL
 #define BAD_FEATURE	5		/* connect-features: a VA_F_ bit unknown */
+/* what CONNECT settles but in mode windows */
+#define NO_WINDOWS	(VA_F_KNOWN & ~(1ULL << VA_F_WINDOWS))
 #define SMALL_BAD_SIZE	512U		/* connect-small: below VA_SIZE_MIN */
 #define BIG_RECORD	(2 * VA_SIZE_MIN)	/* small: the trigger's data */
 #define PING_DATA	0x56410000U	/* | the guest's domid */
@@ -158,6 +169,7 @@ enum mode {
 	MODE_SILENT,
 	MODE_SMALL,
 	MODE_NOHOLD,
+	MODE_WINDOWS,
 	MODE_EXIT,
 	MODE_HOLD_EXIT,
 	MODE_HOLD_FOREVER,
@@ -190,6 +202,7 @@ static const char *const mode_names[MODE_COUNT] = {
 	[MODE_SILENT] = "silent",
 	[MODE_SMALL] = "small",
 	[MODE_NOHOLD] = "nohold",
+	[MODE_WINDOWS] = "windows",
 	[MODE_EXIT] = "exit",
 	[MODE_HOLD_EXIT] = "hold-exit",
 	[MODE_HOLD_FOREVER] = "hold-forever",
@@ -721,6 +734,32 @@ static void send_unsolicited(struct hostile *h, struct guest *g)
 	send_msg(h, g, h->tx, VA_HDR_SIZE + sizeof(c) + sizeof(uint64_t));
 }
 
+/* windows: one MEM_READ or MEM_WRITE request, with a token of ours. */
+static void send_mem(struct hostile *h, struct guest *g, uint8_t id,
+		     uint16_t dev_num, uint64_t addr, uint32_t len,
+		     uint16_t token)
+{
+	struct va_mem_req rq = {
+		.addr = htole64(addr), .len = htole32(len),
+	};
+	uint32_t data = id == VA_MEM_WRITE ? len : 0;
+
+	put_hdr(h->tx, 0, id, dev_num, token,
+		VA_HDR_SIZE + sizeof(rq) + data);
+	memcpy(h->tx + VA_HDR_SIZE, &rq, sizeof(rq));
+	memset(h->tx + VA_HDR_SIZE + sizeof(rq), 0xEE, data);
+	send_msg(h, g, h->tx, VA_HDR_SIZE + sizeof(rq) + data);
+}
+
+static void send_windows(struct hostile *h, struct guest *g)
+{
+	send_mem(h, g, VA_MEM_READ, DEV_NUM, 0x1000, 64, 0x7001);
+	send_mem(h, g, VA_MEM_WRITE, DEV_NUM, 0x2000, 16, 0x7002);
+	send_mem(h, g, VA_MEM_READ, DEV_NUM, ~0ULL - 7, 16, 0x7003);
+	send_mem(h, g, VA_MEM_READ, BAD_DEV_NUM, 0x1000, 16, 0x7004);
+	send_mem(h, g, VA_MEM_READ, DEV_NUM, 0x1000, 0, 0x7005);
+}
+
 /* The trigger: do what MODE says instead of answering chain @id. */
 static void misbehave(struct hostile *h, struct guest *g, uint16_t vq,
 		      uint16_t id, uint64_t sector)
@@ -729,7 +768,8 @@ static void misbehave(struct hostile *h, struct guest *g, uint16_t vq,
 	uint32_t in_len = q->chains[id].in_len;
 
 	/* The modes that go on serving answer the chain: it is done. */
-	g->done = h->mode != MODE_HOLD_FOREVER && h->mode != MODE_CONFIG_DROP;
+	g->done = h->mode != MODE_HOLD_FOREVER && h->mode != MODE_CONFIG_DROP &&
+		  h->mode != MODE_WINDOWS;	/* windows reads the answers */
 	q->chains[id].active = false;
 	switch (h->mode) {
 	case MODE_TRUNCATED:
@@ -760,6 +800,9 @@ static void misbehave(struct hostile *h, struct guest *g, uint16_t vq,
 		break;
 	case MODE_SMALL:
 		send_big_record(h, g, vq, id, in_len);
+		break;
+	case MODE_WINDOWS:
+		send_windows(h, g);
 		break;
 	case MODE_NOHOLD:
 		/* HOLD although CONNECT settled no VA_F_HOLD */
@@ -982,7 +1025,8 @@ static int handle_connect(struct hostile *h, struct guest *g,
 {
 	struct va_connect rq, rs;
 	uint32_t max_size = VA_SIZE_MAX;
-	uint64_t features = VA_F_KNOWN;
+	/* windows give each device its own DMA parent: only when tested */
+	uint64_t features = h->mode == MODE_WINDOWS ? VA_F_KNOWN : NO_WINDOWS;
 
 	memcpy(&rq, p, sizeof(rq));
 	reset_link(g);
@@ -1025,9 +1069,21 @@ static int handle_connect(struct hostile *h, struct guest *g,
 
 /* The answer to our PING, the only request we make. */
 static int handle_answer(struct guest *g, const struct va_hdr *hd,
-			 const uint8_t *p)
+			 const uint8_t *p, uint32_t len)
 {
 	struct va_ping pg;
+
+	if (!(va_type(hd) & VA_TYPE_BUS)) {	/* the parser passed MEM only */
+		struct va_mem_resp m;
+
+		memcpy(&m, p, sizeof(m));
+		say("guest %u: %s dev %u %#llx+%u: error %u (%u bytes)",
+		    g->domid, hd->msg_id == VA_MEM_READ ? "MEM_READ" : "MEM_WRITE",
+		    le16toh(hd->dev_num), (unsigned long long)le64toh(m.addr),
+		    le32toh(m.len), le32toh(m.error),
+		    (unsigned int)(len - sizeof(m)));
+		return 0;
+	}
 
 	memcpy(&pg, p, sizeof(pg));
 	if (!g->pinged || le16toh(hd->token) != g->ping_token ||
@@ -1304,7 +1360,7 @@ static int handle_record(struct hostile *h, struct guest *g,
 	if (r == VA_IGNORE)
 		return ignore(g, hd);
 	if (type & VA_TYPE_RESPONSE)
-		return handle_answer(g, hd, p);
+		return handle_answer(g, hd, p, len);
 	if ((type & VA_TYPE_BUS) && hd->msg_id == VA_BUS_CONNECT)
 		return handle_connect(h, g, hd, p);
 	if (!g->connected)
@@ -2131,10 +2187,11 @@ static void test_connect(void)
 		uint64_t features;
 		const char *why;
 	} tc[] = {
-		{ MODE_GOOD, 0, VA_SIZE_MAX, VA_F_KNOWN, NULL },
-		{ MODE_SMALL, 0, VA_SIZE_MIN, VA_F_KNOWN, NULL },
+		{ MODE_GOOD, 0, VA_SIZE_MAX, NO_WINDOWS, NULL },
+		{ MODE_SMALL, 0, VA_SIZE_MIN, NO_WINDOWS, NULL },
 		{ MODE_NOHOLD, 0, VA_SIZE_MAX, 0, NULL },
-		{ MODE_TYPE_BITS, 0, VA_SIZE_MAX, VA_F_KNOWN, NULL },
+		{ MODE_TYPE_BITS, 0, VA_SIZE_MAX, NO_WINDOWS, NULL },
+		{ MODE_WINDOWS, 0, VA_SIZE_MAX, VA_F_KNOWN, NULL },
 		{ MODE_REFUSE, -EPROTONOSUPPORT, 0, 0,
 		  "the device speaks no revision we do" },
 		{ MODE_CONNECT_FEATURES, -EPROTO, 0, 0,

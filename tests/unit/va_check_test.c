@@ -734,6 +734,39 @@ static void test_from_driver(void)
 	hdr(VA_TYPE_RESPONSE | VA_TYPE_BUS, VA_BUS_CONNECT, 0, 8 + 16);
 	expect_drv(VA_IGNORE, NULL, 24, "a CONNECT response from the driver is ignored");
 
+	/* the answers to the device's memory window requests (spec 13) */
+	{
+		struct va_mem_resp *m;
+
+		hdr(VA_TYPE_RESPONSE, VA_MEM_READ, 1, 8 + 16 + 64);
+		m = pl();
+		m->len = cpu_to_le32(64);
+		expect_drv(0, NULL, 88, "a MEM_READ answer with its 64 bytes passes");
+		m->error = cpu_to_le32(14);
+		expect_drv(-EPROTO, "memory window answer size does not match", 88,
+			   "a MEM_READ answer with an error and bytes is refused");
+		hdr(VA_TYPE_RESPONSE, VA_MEM_READ, 1, 8 + 16);
+		m = pl();
+		m->len = cpu_to_le32(64);
+		m->error = cpu_to_le32(14);
+		expect_drv(0, NULL, 24, "a MEM_READ answer with EFAULT and no bytes passes");
+		m->error = 0;
+		expect_drv(-EPROTO, "memory window answer size does not match", 24,
+			   "a MEM_READ answer without error lacking its bytes is refused");
+		hdr(VA_TYPE_RESPONSE, VA_MEM_WRITE, 1, 8 + 16);
+		m = pl();
+		m->len = cpu_to_le32(64);
+		expect_drv(0, NULL, 24, "a MEM_WRITE answer of 16 bytes passes");
+		hdr(VA_TYPE_RESPONSE, VA_MEM_WRITE, 1, 8 + 16 + 64);
+		m = pl();
+		m->len = cpu_to_le32(64);
+		expect_drv(-EPROTO, "memory window answer size does not match", 88,
+			   "a MEM_WRITE answer carrying bytes is refused");
+		hdr(VA_TYPE_RESPONSE, VA_MEM_WRITE, 1, 8 + 15);
+		expect_drv(-EPROTO, "memory window answer truncated", 23,
+			   "a MEM_WRITE answer shorter than its fixed part is refused");
+	}
+
 	/* unknown and device-only ids are discarded */
 	hdr(0, 0x3E, 1, 8);
 	expect_drv(VA_IGNORE, NULL, 8, "an unknown transport request is ignored");
@@ -929,7 +962,7 @@ static void test_connect_choose(void)
 	choose(1, 4096, ~0ULL, VA_SIZE_MAX, VA_F_KNOWN,
 	       0, 1, 4096, VA_F_KNOWN,
 	       "CONNECT: unknown feature bits are dropped; the driver's smaller size kept");
-	choose(1, VA_SIZE_MAX, 0x6, VA_SIZE_MAX, VA_F_KNOWN,
+	choose(1, VA_SIZE_MAX, 0xC, VA_SIZE_MAX, VA_F_KNOWN,
 	       0, 1, VA_SIZE_MAX, 0,
 	       "CONNECT: features only the driver knows are dropped");
 	choose(1, 0xffffffff, 0, 8192, 0, 0, 1, 8192, 0,
@@ -994,7 +1027,7 @@ static void test_connect_check(void)
 	connect_case(1, 8193, 0, -EPROTO,
 		     "CONNECT answers a size outside what we offered",
 		     "a CONNECT answer above the size offered is refused");
-	connect_case(1, 8192, 0x2, -EPROTO,
+	connect_case(1, 8192, 0x4, -EPROTO,
 		     "CONNECT answers features we did not offer",
 		     "a CONNECT answer with a feature not offered is refused");
 }
@@ -1010,6 +1043,69 @@ static void test_status(void)
 	tap_ok(!va_status_ok(0x3, 0x103), "a status above 8 bits is refused");
 }
 
+/* va_check_mem_req(): MEM_READ and MEM_WRITE from the device (spec 13). */
+static void mem_case(u8 id, u16 token, u32 len, u32 plen, u32 max_size,
+		     bool windows, int want, const char *rule, const char *name)
+{
+	const struct va_link l = {
+		.max_size = max_size,
+		.features = windows ? 1ULL << VA_F_WINDOWS : 0,
+	};
+	struct va_hdr *h = hdr(0, id, 1, VA_HDR_SIZE + plen);
+	struct va_mem_req *rq = pl();
+	const char *why = "";
+	int got;
+
+	h->token = cpu_to_le16(token);
+	rq->addr = cpu_to_le64(0x123000);
+	rq->len = cpu_to_le32(len);
+	got = va_check_mem_req(h, rq, plen, &l, &why);
+	report(got, why, want, rule, name);
+}
+
+static void test_mem(void)
+{
+	const u32 q = sizeof(struct va_mem_req);
+	const u32 max = VA_SIZE_MAX - VA_HDR_SIZE - q;
+
+	tap_ok(max == 65511, "MEM: at most 65511 bytes per request on a 65535-byte link");
+	mem_case(VA_MEM_READ, 7, 4096, q, VA_SIZE_MAX, true, 0, NULL,
+		 "MEM_READ of 4096 bytes passes");
+	mem_case(VA_MEM_READ, 7, max, q, VA_SIZE_MAX, true, 0, NULL,
+		 "MEM_READ of the most one record answers passes");
+	mem_case(VA_MEM_READ, 7, max + 1, q, VA_SIZE_MAX, true, -EPROTO,
+		 "memory window request of a bad length",
+		 "MEM_READ one byte longer than an answer holds is refused");
+	mem_case(VA_MEM_READ, 7, VA_SIZE_MIN - 23, q, VA_SIZE_MIN, true,
+		 -EPROTO, "memory window request of a bad length",
+		 "MEM_READ past a small link's answer is refused");
+	mem_case(VA_MEM_READ, 7, 0, q, VA_SIZE_MAX, true, -EPROTO,
+		 "memory window request of a bad length",
+		 "MEM_READ of 0 bytes is refused");
+	mem_case(VA_MEM_READ, 7, 16, q, VA_SIZE_MAX, false, -EPROTO,
+		 "memory window request, which was not negotiated",
+		 "MEM_READ without VA_F_WINDOWS is refused");
+	mem_case(VA_MEM_READ, 0, 16, q, VA_SIZE_MAX, true, -EPROTO,
+		 "memory window request without a token",
+		 "MEM_READ without a token is refused");
+	mem_case(VA_MEM_READ, 7, 16, q - 1, VA_SIZE_MAX, true, -EPROTO,
+		 "memory window request truncated",
+		 "MEM_READ shorter than its fixed part is refused");
+	mem_case(VA_MEM_READ, 7, 16, q + 16, VA_SIZE_MAX, true, -EPROTO,
+		 "memory window request size does not match",
+		 "MEM_READ carrying bytes is refused");
+	mem_case(VA_MEM_WRITE, 7, 16, q + 16, VA_SIZE_MAX, true, 0, NULL,
+		 "MEM_WRITE of 16 bytes carrying them passes");
+	mem_case(VA_MEM_WRITE, 7, 16, q + 15, VA_SIZE_MAX, true, -EPROTO,
+		 "memory window request size does not match",
+		 "MEM_WRITE one byte short is refused");
+	mem_case(VA_MEM_WRITE, 7, 16, q, VA_SIZE_MAX, true, -EPROTO,
+		 "memory window request size does not match",
+		 "MEM_WRITE without its bytes is refused");
+	mem_case(VA_MEM_WRITE, 7, max, q + max, VA_SIZE_MAX, true, 0, NULL,
+		 "MEM_WRITE of the most one record carries passes");
+}
+
 int main(void)
 {
 	tap_start();
@@ -1022,5 +1118,6 @@ int main(void)
 	test_connect_choose();
 	test_connect_check();
 	test_status();
+	test_mem();
 	return tap_done();
 }

@@ -4,9 +4,9 @@
 # timeout: 120
 #
 # The KUnit suites of the modules' pure logic (tests/kunit: argo-core's
-# ring arithmetic, virtio-argo's record validation, argo-vsock's packet
-# check, each compiled by the kernel's build with its host test's
-# vectors).  Loading argo_kunit runs them; each suite's KTAP results are
+# ring arithmetic, virtio-argo's record validation and memory windows,
+# argo-vsock's packet check, each compiled by the kernel's build, the
+# pure ones with their host test's vectors).  Loading argo_kunit runs them; each suite's KTAP results are
 # read back from debugfs and printed, every case must pass, and the
 # suites must have all their cases.  Debian's kernels have no KUnit: there
 # the test is skipped, naming the reason (the debug lane's kernel has it).
@@ -19,7 +19,7 @@ fi
 out=$(modprobe argo_kunit 2>&1)
 tap_ok $? "argo_kunit loads (its suites run at load)" "$out"
 # suite:cases, as tests/kunit/*_kunit.c define them
-for sc in argo_ring_buf:8 argo_va_check:9 argo_vsock_check:2; do
+for sc in argo_ring_buf:8 argo_va_check:10 argo_vsock_check:2 argo_va_windows:5; do
 	s=${sc%:*}
 	f=/sys/kernel/debug/kunit/$s/results
 	if [ ! -r "$f" ]; then

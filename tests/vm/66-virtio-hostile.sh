@@ -94,6 +94,28 @@ nohold_connect() {
 }
 round nohold 'broken: USED_CHAIN with HOLD, which was not negotiated' nohold_connect
 
+# Memory windows (protocol section 13): the backend agreed VA_F_WINDOWS,
+# so the disk has a DMA parent of its own, and at the trigger asks for
+# memory its driver never mapped for it: each request is answered with
+# the exact errno and no byte, then a request of 0 bytes breaks the rules.
+windows_connect() {
+	tap_is "$(connect_answer)" 'revision 1 max_size 65535 features 0x3' \
+		"$1: CONNECT settled HOLD and windows"
+	tap_is "$(basename "$(readlink -f /sys/bus/virtio/devices/virtio*/..)")" \
+		"va$self-dev1" "$1: the device's parent is its own (va$self-dev1)"
+}
+round windows 'broken: memory window request of a bad length' windows_connect
+for l in 'MEM_READ dev 1 0x1000+64: error 14 (0 bytes)' \
+	'MEM_WRITE dev 1 0x2000+16: error 14 (0 bytes)' \
+	'MEM_READ dev 1 0xfffffffffffffff8+16: error 14 (0 bytes)' \
+	'MEM_READ dev 7 0x1000+16: error 19 (0 bytes)'; do
+	grep -qF "$l" /tmp/h.log
+	tap_ok $? "windows: answered $l"
+done
+tap_is "$(grep -c 'MEM_' /tmp/h.log)" 4 "windows: no answer to the request of 0 bytes"
+tap_dmesg_since | grep -q 'asked to read 64 bytes at 0x1000, outside what its driver mapped for it: refused (EFAULT)'
+tap_ok $? "windows: the guest logs the refused read"
+
 # A protocol 1 backend: it drops every message of protocol 2's Argo type,
 # CONNECT included, and answers nothing.  The guest says so once, however
 # often it tries again, and has no device; then, without a reload, it
