@@ -46,6 +46,12 @@
 #define VB_OUTQ_HIGH		(1U << 20)
 /* A guest that lets more than this pile up is not reading: drop it. */
 #define VB_OUTQ_MAX		(64U << 20)
+/*
+ * The transport features we agree to (CONNECT).  VA_F_WINDOWS only when a
+ * device needs the driver's memory (dev_ops.windows): it gives each of
+ * the guest's devices a DMA parent of its own.
+ */
+#define VB_BUS_FEATURES		(VA_F_KNOWN & ~(1ULL << VA_F_WINDOWS))
 /* Most guest= domains one device option may name. */
 #define VB_GUEST_FILTER_MAX	16U
 
@@ -54,6 +60,7 @@ struct guest;
 struct device;
 struct devinst;
 struct chain;
+struct win_table;
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b)	((a) < (b) ? (a) : (b))
@@ -160,12 +167,19 @@ struct guest {
 	bool connected;			/* it sent CONNECT and we agreed */
 	struct va_link bus;		/* what CONNECT settled */
 	struct ratelimit rl;
+	struct win_table *win;		/* memory window requests (window.c) */
 };
 
 void guest_receive(struct backend *be, void *tctx, uint16_t domid,
 		   uint32_t port, uint32_t type, const uint8_t *msg,
 		   size_t len);
 void guest_drop(struct guest *g, const char *why);
+
+/* ---- window.c: memory windows, besides window.h's API ---- */
+
+void win_answer(struct guest *g, const struct va_rec *r);
+void win_cancel(struct devinst *di);
+void win_guest_free(struct guest *g);
 void guest_doom(struct guest *g, const char *why);
 void guest_err(struct guest *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -179,7 +193,7 @@ void control_dispatch(struct devinst *di, const struct va_rec *r);
 
 /**
  * struct dev_ops - what a device model provides
- * @kind: "blk", "console", "net", "rng"
+ * @kind: "blk", "console", "gpu", "net", "rng"
  * @device_id: virtio device id
  * @nqueues: its virtqueues
  * @config_size: bytes of its config space (<= VA_CONFIG_MAX)
@@ -204,6 +218,8 @@ void control_dispatch(struct devinst *di, const struct va_rec *r);
  *	now (chain_complete) or keeps it on its own list for later
  * @describe: a few words for the startup log ("/img 2048 sectors ro")
  * @destroy: free the device at exit
+ * @windows: it reads the driver's memory (window.h): guests are asked to
+ *	agree VA_F_WINDOWS at CONNECT
  */
 struct dev_ops {
 	const char *kind;
@@ -222,6 +238,7 @@ struct dev_ops {
 	void (*chain)(struct devinst *di, struct chain *c);
 	void (*describe)(const struct device *d, char *buf, size_t len);
 	void (*destroy)(struct device *d);
+	bool windows;
 };
 
 /**
@@ -322,8 +339,47 @@ struct device *blk_parse(const char *arg, char *err, size_t errlen);
 struct device *console_parse(const char *arg, char *err, size_t errlen);
 struct device *net_parse(const char *arg, char *err, size_t errlen);
 struct device *rng_parse(const char *arg, char *err, size_t errlen);
+struct device *gpu_parse(const char *arg, char *err, size_t errlen);
 void device_describe(const struct device *d, char *buf, size_t len);
 int device_start(struct device *d, char *err, size_t errlen);
+
+/* ---- gpu.c: virtio-gpu 2D ---- */
+
+extern const struct dev_ops gpu_ops;
+
+/**
+ * struct gpu_view - what one guest's virtio-gpu display shows
+ * @resource: the scanout's resource, 0 when the display is off
+ * @width: the scanout's size (0 when off)
+ * @height: the scanout's size
+ * @pixels: @width * @height XRGB8888 pixels (0x00RRGGBB), row by row;
+ *	valid until the instance runs its next command
+ * @updates: how many times SET_SCANOUT or RESOURCE_FLUSH changed it
+ * @cursor_res: the cursor's resource (0: hidden); kept, not drawn
+ * @mem: host bytes its resources, backing tables and display take
+ * @nres: its resources
+ * @busy: a transfer waits for guest memory
+ */
+struct gpu_view {
+	uint32_t resource;
+	uint32_t width;
+	uint32_t height;
+	const uint32_t *pixels;
+	uint64_t updates;
+	uint32_t cursor_res;
+	uint32_t cursor_x;
+	uint32_t cursor_y;
+	uint32_t hot_x;
+	uint32_t hot_y;
+	uint64_t mem;
+	uint32_t nres;
+	bool busy;
+};
+
+bool gpu_view(const struct devinst *di, struct gpu_view *v);
+int gpu_snapshot_png(struct devinst *di, const char *path);
+int gpu_timeout_ms(struct backend *be);
+void gpu_tick(struct backend *be);
 
 /* ---- the backend and its transport ---- */
 

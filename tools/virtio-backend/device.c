@@ -152,6 +152,7 @@ void devinst_destroy(struct devinst *di)
 {
 	struct guest *g = di->g;
 
+	win_cancel(di);
 	chain_drop_all(di);
 	if (di->dev->ops->inst_free)
 		di->dev->ops->inst_free(di);
@@ -166,6 +167,7 @@ static void devinst_clear(struct devinst *di)
 {
 	unsigned int i;
 
+	win_cancel(di);
 	chain_drop_all(di);
 	if (di->dev->ops->inst_reset)
 		di->dev->ops->inst_reset(di);

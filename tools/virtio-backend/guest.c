@@ -52,6 +52,7 @@ static void guest_free(struct guest *g)
 	for (i = 1; i < ARRAY_SIZE(g->inst); i++)
 		if (g->inst[i])
 			devinst_destroy(g->inst[i]);
+	win_guest_free(g);
 	outq_clear(&g->out);
 	if (g->be->tops && g->be->tops->forget)
 		g->be->tops->forget(g->be, g);
@@ -149,6 +150,17 @@ static void get_devices(struct guest *g, const struct va_rec *r)
  * second CONNECT means the driver started over (it reloaded or gave up on
  * us): whatever its devices had outstanding is dropped, as after a reset.
  */
+/* What we agree to at CONNECT: windows only if a device reads memory. */
+static uint64_t bus_features(const struct backend *be)
+{
+	unsigned int i;
+
+	for (i = 1; i <= be->ndev; i++)
+		if (be->devs[i] && be->devs[i]->ops->windows)
+			return VA_F_KNOWN;
+	return VB_BUS_FEATURES;
+}
+
 static void bus_connect(struct guest *g, const struct va_rec *r)
 {
 	struct va_connect req, resp;
@@ -162,7 +174,7 @@ static void bus_connect(struct guest *g, const struct va_rec *r)
 				devinst_reset(g->inst[i]);
 	}
 	g->connected = false;
-	if (va_connect_choose(&req, VA_SIZE_MAX, VA_F_KNOWN, &resp)) {
+	if (va_connect_choose(&req, VA_SIZE_MAX, bus_features(g->be), &resp)) {
 		guest_err(g, "CONNECT refused: it offers revision %u and records up to %u bytes; we need revision %u and at least %u",
 			  le32toh(req.revision), le32toh(req.max_size),
 			  VA_REVISION, VA_SIZE_MIN);
@@ -241,6 +253,11 @@ static void dispatch(struct guest *g, const struct va_rec *r)
 	}
 	if (r->type & VA_TYPE_BUS) {
 		bus_dispatch(g, r);
+		return;
+	}
+	if (r->type & VA_TYPE_RESPONSE) {
+		/* the parser passes only MEM answers (spec 13) */
+		win_answer(g, r);
 		return;
 	}
 	if (!di) {

@@ -5,9 +5,9 @@
  * Guests running virtio-argo.ko send the bytes of their virtqueue chains
  * in Argo messages to port 0x76690001 of this domain; this program
  * implements the devices (virtio-blk on an image, virtio-console,
- * virtio-net on a TAP interface, virtio-rng) and sends back what the
- * devices write.  The protocol, and every choice this backend makes where
- * the protocol leaves one open (device numbers, limits, errors, guests,
+ * virtio-gpu 2D, virtio-net on a TAP interface, virtio-rng) and sends
+ * back what the devices write.  The protocol, and every choice this
+ * backend makes where the protocol leaves one open (device numbers, limits, errors, guests,
  * backpressure), is docs/virtio-argo-protocol.md (its appendix A) and
  * nowhere else; its framing and checks are virtio-argo/check.c, shared
  * with the guest.  This file: options, setup, shutdown.  Below: what the
@@ -37,6 +37,16 @@
  *    and are attached to one guest at a time (see console.c).  Output
  *    with nowhere to go is discarded; input is never dropped.
  *  - rng: each buffer is filled completely.
+ *  - gpu: 2D only (no feature bit), one scanout, display mode 1024x768
+ *    unless size=, num_capsets 0, no display events.  Transfers read the
+ *    guest's backing pages through memory windows (window.h); a guest
+ *    without them gets ERR_UNSPEC for every transfer and one line.  The
+ *    controlq runs one command at a time (a transfer waiting for guest
+ *    memory holds the later ones back, so fences stay in order).  Up to
+ *    256 MiB and 16384 resources per guest; every error answer is listed
+ *    at the top of gpu.c.  png=DIR writes DIR/gpu-DOMID.png (RGB,
+ *    uncompressed; written as .tmp and renamed) when the display changes,
+ *    at most every 200 ms, the last change always.
  *  - net: one TAP per guest (tap=NAME, "%d" the domid), opened when the
  *    guest connects and closed when it goes; a device offered to more
  *    than one guest needs "%d" in NAME and gets per-guest MACs (the last
@@ -114,6 +124,11 @@ static const char usage_text[] =
 "        is the guest's carrier.  Needs CAP_NET_ADMIN\n"
 "  --rng[,guest=DOMID]\n"
 "        virtio-rng, from the kernel's random source\n"
+"  --gpu [png=DIR][,size=WxH][,guest=DOMID]\n"
+"        virtio-gpu, 2D, one display (size: its mode, default 1024x768);\n"
+"        png: write each guest's display to DIR/gpu-DOMID.png when it\n"
+"        changes (at most every 200 ms).  Needs guests whose virtio-argo\n"
+"        has memory windows: without them the display stays black\n"
 "  guest=DOMID (repeatable) offers the device to those domains only.\n"
 "\n"
 "options:\n"
@@ -264,6 +279,16 @@ static void parse_args(int argc, char **argv, struct backend *be,
 		} else if (!strncmp(a, "--rng,", 6) || !strncmp(a, "--rng=", 6)) {
 			add_device(be, rng_parse(a + 6, err, sizeof(err)),
 				   "--rng", err);
+		} else if (!strcmp(a, "--gpu")) {
+			/* its options are optional: the next word, if not one */
+			val = NULL;
+			if (i + 1 < argc && argv[i + 1][0] != '-')
+				val = argv[++i];
+			add_device(be, gpu_parse(val, err, sizeof(err)),
+				   "--gpu", err);
+		} else if (!strncmp(a, "--gpu,", 6) || !strncmp(a, "--gpu=", 6)) {
+			add_device(be, gpu_parse(a + 6, err, sizeof(err)),
+				   "--gpu", err);
 		} else if (opt_value(argc, argv, &i, "--partner", &val)) {
 			uint16_t d = parse_num(val, "domain id", 0x7FEF);
 
@@ -280,7 +305,7 @@ static void parse_args(int argc, char **argv, struct backend *be,
 		}
 	}
 	if (!be->ndev)
-		usage_error("no device: give at least one --blk, --console, --net or --rng");
+		usage_error("no device: give at least one --blk, --console, --gpu, --net or --rng");
 }
 
 struct run_ctx {
@@ -288,11 +313,15 @@ struct run_ctx {
 	struct argo_io *io;
 };
 
+/* The nearest of the transport's timers and the gpu's PNG writes. */
 static int loop_timeout(void *ctx)
 {
 	struct run_ctx *rc = ctx;
+	int a = argo_io_timeout(rc->io), b = gpu_timeout_ms(rc->be);
 
-	return argo_io_timeout(rc->io);
+	if (a < 0)
+		return b;
+	return b < 0 || a < b ? a : b;
 }
 
 /* After each poll() round: retry timers, then send what was queued. */
@@ -301,6 +330,7 @@ static void loop_round(void *ctx)
 	struct run_ctx *rc = ctx;
 
 	argo_io_tick(rc->io);
+	gpu_tick(rc->be);
 	if (hotplug) {
 		backend_hotplug(rc->be, hotplug == SIGUSR2);
 		hotplug = 0;

@@ -896,12 +896,12 @@ static void test_connect(void)
 	uint8_t p[16];
 
 	o = connect_as(DOM_NEG, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN);
-	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN) &&
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, VB_BUS_FEATURES) &&
 	   o->r.dev_num == 0 && nrecs == 1,
 	   "CONNECT: revision 1, 65535 bytes, HOLD: all agreed, one answer");
 	o = connect_as(DOM_NEG, VA_REVISION, VA_SIZE_MAX, ~0ULL);
-	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN),
-	   "CONNECT offering every feature bit: the answer keeps only HOLD");
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, VB_BUS_FEATURES),
+	   "CONNECT offering every feature bit: the answer keeps only HOLD (no windows yet)");
 	o = connect_as(DOM_NEG, VA_REVISION, VA_SIZE_MAX, 0x6);
 	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, 0),
 	   "CONNECT offering bits 1-2 only: no feature agreed");
@@ -909,7 +909,7 @@ static void test_connect(void)
 	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, 0),
 	   "CONNECT offering 100000 bytes: clamped to 65535");
 	o = connect_as(DOM_NEG, 7, 4096, VA_F_KNOWN);
-	ok(connect_is(o, VA_REVISION, 4096, VA_F_KNOWN) &&
+	ok(connect_is(o, VA_REVISION, 4096, VB_BUS_FEATURES) &&
 	   dom_link(DOM_NEG)->max_size == 4096,
 	   "CONNECT offering revision 7 and 4096 bytes: revision 1, 4096 bytes");
 	o = connect_as(DOM_NEG, VA_REVISION, VA_SIZE_MIN, 0);
@@ -972,7 +972,7 @@ static void test_connect(void)
 	deliver(DOM_EARLY, m.b, m.len);
 	o = find_response(DOM_EARLY, VA_GET_DEVICE_STATUS, DEV_BLK, 7);
 	ok(connect_is(find_response(DOM_EARLY, VA_BUS_CONNECT, 0, 6),
-		      VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN) &&
+		      VA_REVISION, VA_SIZE_MAX, VB_BUS_FEATURES) &&
 	   is_ok(o, 4) && get_le32(o->r.payload) == 0 && nrecs == 2,
 	   "CONNECT, then a request in the same message: both answered, the early SET_DEVICE_STATUS had no effect");
 	clear();
@@ -1018,7 +1018,7 @@ static void test_reconnect(void)
 	send_chain(DOM_AGAIN, DEV_CON, 0, 5, NULL, 0, 64);
 	ok(nrecs == 0, "guest 34: a console receive chain is outstanding");
 	o = connect_as(DOM_AGAIN, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN);
-	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, VA_F_KNOWN) && nrecs == 1,
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MAX, VB_BUS_FEATURES) && nrecs == 1,
 	   "a second CONNECT is answered, and nothing else is sent (the chain is not completed)");
 	ok(get_status(DOM_AGAIN, DEV_BLK) == 0,
 	   "... the other device's status is back to 0");
@@ -1051,7 +1051,7 @@ static void test_small_link(void)
 	uint8_t st;
 
 	o = connect_as(DOM_SMALL, VA_REVISION, VA_SIZE_MIN, VA_F_KNOWN);
-	ok(connect_is(o, VA_REVISION, VA_SIZE_MIN, VA_F_KNOWN) &&
+	ok(connect_is(o, VA_REVISION, VA_SIZE_MIN, VB_BUS_FEATURES) &&
 	   va_frag_max(dom_link(DOM_SMALL)) == VA_SIZE_MIN - VA_CHAIN_HDR_SIZE,
 	   "guest 33 connects with records of 1024 bytes (fragments of 996)");
 
@@ -2229,7 +2229,7 @@ static void test_transport(void)
 	o = find_response(DOM, VA_GET_DEVICE_STATUS, DEV_BLK, 3);
 	ok(!find_response(DOM, VA_GET_DEVICE_STATUS, DEV_BLK, 1) &&
 	   connect_is(find_response(DOM, VA_BUS_CONNECT, 0, 2), VA_REVISION,
-		      VA_SIZE_MAX, VA_F_KNOWN) &&
+		      VA_SIZE_MAX, VB_BUS_FEATURES) &&
 	   is_ok(o, 4) && get_le32(o->r.payload) == 0 && nrecs == 2,
 	   "a guest talking from a new port starts afresh: not served before its CONNECT, then status 0");
 }
