@@ -1,0 +1,66 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# roles: domu
+# timeout: 240
+#
+# virtio-gpu over Argo, with the stock virtio_gpu DRM driver: the guest is
+# its own backend here (argo-virtio-backend --gpu in this domain, as
+# 66-virtio-hostile does with va_hostile), so that the backend's PNG of
+# the display can be compared with what the guest drew.  drm_pattern
+# draws a pattern through DRM (a dumb buffer, the mode the backend
+# offers), which the PNG must show pixel for pixel; then it redraws the
+# whole buffer but reports only a rectangle damaged, and the PNG must
+# change inside that rectangle only: the device reads nothing but what
+# the driver transfers, through the memory windows of its own mappings.
+. /rig/tap.sh
+self=$(argo info | sed -n 's/^domid //p')
+png=/tmp/gpu/gpu-$self.png
+if ! modprobe virtio_gpu 2>/tmp/gpu-modprobe.err; then
+	tap_skip "virtio-gpu over Argo" "no virtio_gpu module: $(cat /tmp/gpu-modprobe.err)"
+	tap_done
+fi
+rmmod virtio_argo 2>/dev/null
+mkdir -p /tmp/gpu
+argo-virtio-backend --gpu png=/tmp/gpu,size=640x480 </dev/null >/tmp/gpu/backend.log 2>&1 &
+bpid=$!
+i=0
+until argo query "$self" 0x76690001 2>/dev/null | grep -q 'ring exists' || [ $i -ge 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+tap_dmesg_mark
+modprobe virtio-argo backends="$self"
+tap_ok $? "modprobe virtio-argo (backends=$self, this domain's backend)"
+i=0
+until [ -c /dev/dri/card0 ] || [ $i -ge 300 ]; do sleep 0.1; i=$((i + 1)); done
+tap_ok $([ -c /dev/dri/card0 ]; echo $?) "virtio_gpu binds: /dev/dri/card0 after $((i / 10)).$((i % 10)) s"
+dev=$(ls /sys/bus/virtio/devices | head -n 1)
+tap_is "$(basename "$(readlink "/sys/bus/virtio/devices/$dev/driver")")" virtio_gpu \
+	"$dev is driven by virtio_gpu"
+tap_is "$(basename "$(readlink -f "/sys/bus/virtio/devices/$dev/..")")" "va$self-dev1" \
+	"its DMA parent is its own (memory windows agreed)"
+out=$(/rig/bin/drm_pattern /dev/dri/card0 "$png" 2>&1)
+rc=$?
+printf '%s\n' "$out" | sed 's/^/# /'
+printf '%s\n' "$out" | grep -q '^ok 1 - the display shows the first pattern (640x480) pixel for pixel'
+tap_ok $? "the backend's PNG shows what the guest drew, pixel for pixel"
+printf '%s\n' "$out" | grep -q '^ok 2 - after DIRTYFB of 160,120-373,216 only that rectangle changed'
+tap_ok $? "after a partial update only the damaged rectangle changed"
+tap_is "$rc" 0 "drm_pattern passed"
+tap_dmesg_since | grep -q 'outside what its driver mapped'
+tap_is $? 1 "no access outside the device's windows was asked for"
+# Linux 6.1's virtio_gpu, unplugged while fbcon still holds its fbdev
+# framebuffer, warns that its memory manager is not clean: unbind fbcon
+# first, as anyone removing a display would.
+for v in /sys/class/vtconsole/vtcon*; do
+	grep -q 'frame buffer' "$v/name" 2>/dev/null && echo 0 >"$v/bind"
+done
+kill "$bpid" 2>/dev/null
+wait "$bpid" 2>/dev/null
+i=0
+until [ ! -c /dev/dri/card0 ] || [ $i -ge 100 ]; do sleep 0.1; i=$((i + 1)); done
+tap_ok $([ ! -c /dev/dri/card0 ]; echo $?) "the backend gone, the device is removed"
+sed 's/^/# backend: /' /tmp/gpu/backend.log | tail -n 5
+rmmod virtio_argo
+tap_is $? 0 "rmmod virtio-argo"
+rm -rf /tmp/gpu
+tap_done
