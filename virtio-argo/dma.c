@@ -20,8 +20,12 @@
 #include <argo_compat.h>
 #include "va.h"
 
-static void *va_dma_alloc(struct device *dev, size_t size,
-			  dma_addr_t *handle, gfp_t gfp, unsigned long attrs)
+/*
+ * Coherent allocations, for both kinds of parent: the vrings and anything
+ * else a driver allocates this way are never a device's memory windows.
+ */
+void *va_dma_alloc(struct device *dev, size_t size, dma_addr_t *handle,
+		   gfp_t gfp, unsigned long attrs)
 {
 	void *p = alloc_pages_exact(PAGE_ALIGN(size), gfp | __GFP_ZERO);
 
@@ -30,8 +34,8 @@ static void *va_dma_alloc(struct device *dev, size_t size,
 	return p;
 }
 
-static void va_dma_free(struct device *dev, size_t size, void *vaddr,
-			dma_addr_t handle, unsigned long attrs)
+void va_dma_free(struct device *dev, size_t size, void *vaddr,
+		 dma_addr_t handle, unsigned long attrs)
 {
 	free_pages_exact(vaddr, PAGE_ALIGN(size));
 }

@@ -228,6 +228,9 @@ struct va_vq {
 /**
  * struct va_windows - a device's memory windows (window.c)
  * @dev: the virtio device's parent, whose DMA ops record the mappings
+ * @dma_parms: @dev's DMA limits: drivers set them on the parent
+ *	(virtio_gpu sets its segment size, and the DMA API warns when a
+ *	device has none)
  * @lock: guards @tree and @count; held while a request copies
  * @tree: the live streaming mappings (struct va_window)
  * @count: how many
@@ -235,6 +238,7 @@ struct va_vq {
  */
 struct va_windows {
 	struct device dev;
+	struct device_dma_parameters dma_parms;
 	spinlock_t lock;		/* see above; map and unmap may be atomic */
 	struct rb_root_cached tree;
 	unsigned int count;
@@ -302,6 +306,10 @@ bool va_vq_held_too_long(struct va_vq *vvq);
 
 /* dma.c */
 int va_dma_setup(struct device *dev);
+void *va_dma_alloc(struct device *dev, size_t size, dma_addr_t *handle,
+		   gfp_t gfp, unsigned long attrs);
+void va_dma_free(struct device *dev, size_t size, void *vaddr,
+		 dma_addr_t handle, unsigned long attrs);
 
 /* window.c */
 struct va_windows *va_windows_create(struct device *parent, u16 domid,

@@ -202,22 +202,6 @@ int va_windows_access(struct va_windows *w, u64 addr, u32 len, bool write,
 
 /* --- DMA ops of a device with windows ----------------------------------- */
 
-static void *va_win_alloc(struct device *dev, size_t size, dma_addr_t *handle,
-			  gfp_t gfp, unsigned long attrs)
-{
-	void *p = alloc_pages_exact(PAGE_ALIGN(size), gfp | __GFP_ZERO);
-
-	if (p)
-		*handle = virt_to_phys(p);
-	return p;
-}
-
-static void va_win_free(struct device *dev, size_t size, void *vaddr,
-			dma_addr_t handle, unsigned long attrs)
-{
-	free_pages_exact(vaddr, PAGE_ALIGN(size));
-}
-
 static dma_addr_t va_win_map_phys(struct device *dev, phys_addr_t phys,
 				  size_t size, enum dma_data_direction dir,
 				  unsigned long attrs)
@@ -273,8 +257,8 @@ static int va_win_supported(struct device *dev, u64 mask)
 }
 
 static const struct dma_map_ops va_win_dma_ops = {
-	.alloc = va_win_alloc,
-	.free = va_win_free,
+	.alloc = va_dma_alloc,		/* coherent: never a window */
+	.free = va_dma_free,
 	ARGO_COMPAT_DMA_MAP_OPS(va_win_map_phys, va_win_unmap_phys)
 	.map_sg = va_win_map_sg,
 	.unmap_sg = va_win_unmap_sg,
@@ -324,6 +308,7 @@ struct va_windows *va_windows_create(struct device *parent, u16 domid,
 	w->dev.type = &va_windows_type;
 	w->dev.release = va_windows_release;
 	w->dev.dma_mask = &w->dev.coherent_dma_mask;
+	w->dev.dma_parms = &w->dma_parms;
 	set_dma_ops(&w->dev, &va_win_dma_ops);
 	r = dma_set_mask_and_coherent(&w->dev, DMA_BIT_MASK(64));
 	if (!r)

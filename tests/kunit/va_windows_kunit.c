@@ -13,6 +13,8 @@
 #include <kunit/test.h>
 #include <linux/dma-mapping.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include "../../virtio-argo/dma.c"
 #include "../../virtio-argo/window.c"
 
 #define NPAGES	4
@@ -165,6 +167,9 @@ static void kunit_scatterlist(struct kunit *test)
 	u8 buf[32];
 	int n;
 
+	/* drivers set their limits on the parent (virtio_gpu does) */
+	KUNIT_EXPECT_EQ(test, dma_set_max_seg_size(&f->w->dev, SZ_64K), 0);
+	KUNIT_EXPECT_EQ(test, dma_get_max_seg_size(&f->w->dev), SZ_64K);
 	sg_init_table(sg, 2);
 	sg_set_page(&sg[0], f->pages, PAGE_SIZE, 0);
 	sg_set_page(&sg[1], f->pages + 2, PAGE_SIZE, 0);

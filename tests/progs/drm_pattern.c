@@ -3,12 +3,18 @@
  * drm_pattern CARD PNG: draw through DRM what a user's program would
  * (a dumb buffer on the first connected connector, its preferred mode),
  * and check, pixel for pixel, that the backend's PNG of the display shows
- * it.  Then the whole buffer is redrawn with a second pattern but only a
- * rectangle is reported damaged (DIRTYFB): the display must show the
- * second pattern inside that rectangle and still the first outside it,
- * since the device reads only what the driver transfers.  The PNG is
- * polled until it matches or 30 s pass.  Output is TAP; the exit status is
+ * it.  Then a rectangle is redrawn with a second pattern and reported
+ * damaged (DIRTYFB): the display must show the second pattern inside that
+ * rectangle and still the first outside it.  (Linux 6.1's virtio_gpu
+ * transfers only the damaged rectangle, later ones may send the whole
+ * frame; either way the picture must be exact.)  The PNG is polled until
+ * it matches or 30 s pass.  Output is TAP; the exit status is
  * non-zero on any failure.
+ *
+ * drm_pattern CARD PNG SECONDS also measures, for SECONDS after the
+ * checks, full-screen updates as a program drawing frames would make
+ * them (the whole buffer redrawn, DIRTYFB of all of it, which returns
+ * once the device flushed) and prints "# fps F (N frames in T s, WxH)".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -114,14 +120,56 @@ static bool wait_for(const char *path, const struct screen *s)
 	return false;
 }
 
+static uint32_t all_a(const struct screen *s, uint32_t x, uint32_t y)
+{
+	(void)s;
+	return pattern_a(x, y);
+}
+
+static uint32_t all_b(const struct screen *s, uint32_t x, uint32_t y)
+{
+	(void)s;
+	return pattern_b(x, y);
+}
+
 static void fill(uint32_t *fb, uint32_t pitch, const struct screen *s,
-		 uint32_t (*pat)(uint32_t, uint32_t))
+		 uint32_t (*pat)(const struct screen *, uint32_t, uint32_t))
 {
 	uint32_t x, y;
 
 	for (y = 0; y < s->h; y++)
 		for (x = 0; x < s->w; x++)
-			fb[y * (pitch / 4) + x] = pat(x, y);
+			fb[y * (pitch / 4) + x] = pat(s, x, y);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Full-screen frames for @secs: redraw everything, report it all dirty. */
+static void measure_fps(int fd, uint32_t *fb, uint32_t pitch, uint32_t fb_id,
+			const struct screen *s, double secs)
+{
+	struct drm_clip all = { 0, 0, (uint16_t)s->w, (uint16_t)s->h };
+	struct drm_fb_dirty dirty = {
+		.fb_id = fb_id, .num_clips = 1, .clips_ptr = (uintptr_t)&all,
+	};
+	double t0 = now(), t;
+	unsigned int n = 0;
+
+	do {
+		fill(fb, pitch, s, n & 1 ? all_a : all_b);
+		if (ioctl(fd, DRM_IOCTL_DIRTYFB, &dirty))
+			die("DIRTYFB");
+		n++;
+		t = now() - t0;
+	} while (t < secs);
+	printf("# fps %.1f (%u frames in %.1f s, %ux%u)\n", n / t, n, t,
+	       s->w, s->h);
 }
 
 int main(int argc, char **argv)
@@ -141,8 +189,8 @@ int main(int argc, char **argv)
 	char line[128];
 	int fd;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: drm_pattern CARD PNG\n");
+	if (argc != 3 && argc != 4) {
+		fprintf(stderr, "usage: drm_pattern CARD PNG [SECONDS]\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -210,7 +258,7 @@ int main(int argc, char **argv)
 		  map.offset);
 	if (fb == MAP_FAILED)
 		die("mmap");
-	fill(fb, dumb.pitch, &s, pattern_a);
+	fill(fb, dumb.pitch, &s, all_a);
 	fbc.width = s.w;
 	fbc.height = s.h;
 	fbc.pitch = dumb.pitch;
@@ -231,22 +279,24 @@ int main(int argc, char **argv)
 		 s.w, s.h);
 	tap(wait_for(argv[2], &s), line);
 
-	/* all of the buffer redrawn, only a rectangle reported damaged */
-	fill(fb, dumb.pitch, &s, pattern_b);
+	/* a rectangle redrawn, and reported damaged */
 	s.damage.x1 = s.w / 4;
 	s.damage.y1 = s.h / 4;
 	s.damage.x2 = s.w / 4 + s.w / 3;
 	s.damage.y2 = s.h / 4 + s.h / 5;
 	s.partial = true;
+	fill(fb, dumb.pitch, &s, expected);
 	dirty.fb_id = fbc.fb_id;
 	dirty.num_clips = 1;
 	dirty.clips_ptr = (uintptr_t)&s.damage;
 	if (ioctl(fd, DRM_IOCTL_DIRTYFB, &dirty))
 		die("DIRTYFB");
 	snprintf(line, sizeof(line),
-		 "after DIRTYFB of %u,%u-%u,%u only that rectangle changed",
+		 "after redrawing %u,%u-%u,%u and DIRTYFB, only that rectangle changed",
 		 s.damage.x1, s.damage.y1, s.damage.x2, s.damage.y2);
 	tap(wait_for(argv[2], &s), line);
+	if (argc == 4)
+		measure_fps(fd, fb, dumb.pitch, fbc.fb_id, &s, atof(argv[3]));
 	printf("1..%d\n", tests);
 	return failed ? 1 : 0;
 }
