@@ -19,6 +19,11 @@
  *   CONNECT answer goes through va_check_connect() and a GET_DEVICES
  *   answer through va_check_devices(), against what the guest asks;
  *
+ *   and memory window requests (MEM_READ, MEM_WRITE, spec 13) through
+ *   va_check_mem_req(), as backend.c's va_rx_mem() takes them: an
+ *   accepted one must have its bytes inside the record, and its answer
+ *   must fit a record of the link;
+ *
  *   device side (tools/virtio-backend): va_check_hdr() with the link's
  *   max_size, then va_check_from_driver() on each record, the payload
  *   read in place as the backend does; for each accepted record, the
@@ -30,7 +35,8 @@
  *
  * Input layout: byte 0 picks the in_len of the four outstanding chains
  * (2 bits each, from {0, 1, 4097, 65536}); byte 1 picks the link CONNECT
- * settled: bits 0-2 its max_size (from link_sizes[]), bit 3 VA_F_HOLD,
+ * settled: bits 0-2 its max_size (from link_sizes[]), bit 3 VA_F_HOLD and
+ * VA_F_WINDOWS,
  * bits 4-6 the offset of the GET_DEVICES window the driver asked for (in
  * 64s) and bit 7 its count (64, else VA_WINDOW_MAX); the rest is one Argo
  * message, walked from each side.
@@ -114,6 +120,24 @@ static size_t put_req(u8 *p, u8 type, u8 id, u32 plen)
 {
 	put_hdr(p, type, id, type & VA_TYPE_BUS ? 0 : 1, 5, plen);
 	return VA_HDR_SIZE + plen;
+}
+
+/*
+ * A MEM_READ or MEM_WRITE request (@type 0) or its answer
+ * (VA_TYPE_RESPONSE, with @err): the bytes that belong to it follow.
+ */
+static size_t put_mem(u8 *p, u8 type, u8 id, u64 addr, u32 len, u32 err)
+{
+	u32 data = type ? (id == VA_MEM_READ && !err ? len : 0) :
+		   (id == VA_MEM_WRITE ? len : 0);
+	struct va_mem_resp *m = (void *)put_hdr(p, type, id, 1, 11,
+						 sizeof(*m) + data);
+
+	/* a request's fixed part has the same layout, rsvd for error */
+	m->addr = cpu_to_le64(addr);
+	m->len = cpu_to_le32(len);
+	m->error = cpu_to_le32(err);
+	return VA_HDR_SIZE + sizeof(*m) + data;
 }
 
 /* The records the guest transport sends, one of each. */
@@ -245,6 +269,14 @@ int main(int argc, char **argv)
 	b[1] = LINK_HOLD;
 	n = 2 + put_requests(b + 2);
 	bad |= seed(argv[1], "requests", b, n);
+	b[1] = LINK_HOLD;
+	n = 2 + put_mem(b + 2, 0, VA_MEM_READ, 0x1000, 64, 0);
+	n += put_mem(b + n, 0, VA_MEM_WRITE, 0x2000, 16, 0);
+	bad |= seed(argv[1], "mem-requests", b, n);
+	n = 2 + put_mem(b + 2, VA_TYPE_RESPONSE, VA_MEM_READ, 0x1000, 64, 0);
+	n += put_mem(b + n, VA_TYPE_RESPONSE, VA_MEM_READ, 0x1000, 64, 14);
+	n += put_mem(b + n, VA_TYPE_RESPONSE, VA_MEM_WRITE, 0x2000, 16, 0);
+	bad |= seed(argv[1], "mem-answers", b, n);
 	b[1] = 1;
 	n = 2 + put_avail(b + 2, 4, 996, 1000, 0, VA_CHAIN_FIRST);
 	n += put_avail(b + n, 4, 4, 1000, 996, VA_CHAIN_LAST);
@@ -499,6 +531,40 @@ static void driver_used(struct setup *s, const struct va_hdr *h,
 }
 
 /* The guest transport's walk of one message from its backend. */
+/*
+ * MEM_READ or MEM_WRITE, as va_rx_mem() takes it: the fixed part copied
+ * (zeroed if the record is shorter), checked; an accepted request's bytes
+ * (a write's) must be inside the record, and its answer (a read's bytes)
+ * must fit one record of the link, in the guest's buffer of VA_SIZE_MAX.
+ */
+static void driver_mem(struct setup *s, const struct va_hdr *h,
+		       const u8 *rec, u32 plen)
+{
+	struct va_mem_req rq = { 0 };
+	const char *why = NULL;
+	u32 n;
+	int r;
+
+	if (plen >= sizeof(rq))
+		memcpy(&rq, rec + VA_HDR_SIZE, sizeof(rq));
+	r = va_check_mem_req(h, &rq, plen, &s->lk, &why);
+	if (r) {
+		CHECK(r == -EPROTO && why);
+		s->failed = true;	/* its device fails, the walk goes on */
+		return;
+	}
+	CHECK(s->lk.features & (1ULL << VA_F_WINDOWS));
+	n = le32_to_cpu(rq.len);
+	CHECK(n && VA_HDR_SIZE + sizeof(struct va_mem_resp) + (u64)n <=
+	      s->lk.max_size);
+	if (h->msg_id == VA_MEM_WRITE) {
+		CHECK(plen == sizeof(rq) + n);
+		touch(rec + VA_HDR_SIZE + sizeof(rq), n);
+	} else {
+		CHECK(plen == sizeof(rq));
+	}
+}
+
 static void driver_walk(struct setup *s, const u8 *msg, u32 len)
 {
 	u8 scratch[VA_CTRL_MAX];
@@ -524,6 +590,9 @@ static void driver_walk(struct setup *s, const u8 *msg, u32 len)
 
 		if (!va_type(&h) && h.msg_id == VA_USED_CHAIN) {
 			driver_used(s, &h, msg + off, plen);
+		} else if (!va_type(&h) && (h.msg_id == VA_MEM_READ ||
+					    h.msg_id == VA_MEM_WRITE)) {
+			driver_mem(s, &h, msg + off, plen);
 		} else {
 			if (plen > VA_CTRL_MAX)
 				break;	/* "control record too large" */
@@ -620,8 +689,21 @@ static void device_reads(const struct setup *s, const struct va_hdr *h,
 	u64 need;
 
 	if (va_type(h) & VA_TYPE_RESPONSE) {
-		/* only a PING answer is taken (and not read) */
-		CHECK(bus && h->msg_id == VA_BUS_PING && len == 4);
+		u32 data;
+
+		if (bus) {
+			/* a PING answer is taken (and not read) */
+			CHECK(h->msg_id == VA_BUS_PING && len == 4);
+			return;
+		}
+		/* and a memory window answer, whose bytes window.c copies */
+		CHECK(h->msg_id == VA_MEM_READ || h->msg_id == VA_MEM_WRITE);
+		CHECK(len >= sizeof(struct va_mem_resp));
+		data = h->msg_id == VA_MEM_READ &&
+		       !get_le32(p + offsetof(struct va_mem_resp, error)) ?
+		       get_le32(p + offsetof(struct va_mem_resp, len)) : 0;
+		CHECK(len == sizeof(struct va_mem_resp) + data);
+		touch(p, len);
 		return;
 	}
 	if (bus) {
@@ -738,7 +820,8 @@ int LLVMFuzzerTestOneInput(const u8 *data, size_t size)
 		s.chains[i].live = true;
 	}
 	s.lk.max_size = link_sizes[data[1] & 7];
-	s.lk.features = data[1] & LINK_HOLD ? 1ULL << VA_F_HOLD : 0;
+	s.lk.features = data[1] & LINK_HOLD ?
+			(1ULL << VA_F_HOLD) | (1ULL << VA_F_WINDOWS) : 0;
 	CHECK(link_ok(&s.lk));
 	s.devreq.offset = cpu_to_le16(((data[1] >> 4) & 7) * 64);
 	s.devreq.count = cpu_to_le16(data[1] & LINK_COUNT64 ? 64 :
