@@ -15,6 +15,13 @@
 . /rig/tap.sh
 cid=$(/rig/bin/vsock_cat cid)
 skips=$(vsock_test_skips)
+# vsock_test assumes the vsock core's default buffer (256 KiB): its
+# MSG_ZEROCOPY case sends 100 pages expecting them not to fit the peer's.
+# argo-vsock's sockets get that default while it runs (buffer_kb).
+kb=$(cat /sys/module/argo_vsock/parameters/buffer_kb)
+echo 256 >/sys/module/argo_vsock/parameters/buffer_kb
+tap_is "$(cat /sys/module/argo_vsock/parameters/buffer_kb)" 256 \
+	"argo-vsock's sockets get the vsock core's 256 KiB buffer (buffer_kb=256)"
 [ -z "$skips" ] || tap_diag "skipped here:$skips"
 grep -q '^vsock_loopback ' /proc/modules
 tap_ok $((1 - $?)) "vsock_loopback is not loaded: CID $cid goes through Argo"
@@ -68,4 +75,7 @@ kill $spid 2>/dev/null
 wait $spid
 took "domU server, dom0 client"
 tap_vsock_test /tmp/vtd-s.out "domU server, dom0 client"
+echo "$kb" >/sys/module/argo_vsock/parameters/buffer_kb
+tap_is "$(cat /sys/module/argo_vsock/parameters/buffer_kb)" "$kb" \
+	"argo-vsock's buffer_kb is back to $kb"
 tap_done
