@@ -37,6 +37,7 @@
 #include <linux/virtio_ring.h>
 
 #include "backend.h"
+#include "test_tap.h"
 
 #define MAX(a, b)	((a) > (b) ? (a) : (b))
 
@@ -75,24 +76,7 @@
 #define DOM_V1B		41
 
 static struct backend be;
-static int testno, failures;
 
-static void ok(bool cond, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void ok(bool cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%sok %d - ", cond ? "" : "not ", ++testno);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!cond)
-		failures++;
-}
 
 /* ---- the fake transport ---- */
 
