@@ -106,24 +106,34 @@ static int va_config_fetch(struct va_device *dev, u8 *buf, u32 *generation)
 	return -EPROTO;
 }
 
-static void va_config_work(struct work_struct *work)
+/* Read the whole space again, at one generation, into the cache. */
+static int va_config_refresh(struct va_device *dev)
 {
-	struct va_device *dev = container_of(work, struct va_device,
-					     config_work);
 	u8 *buf = kzalloc(dev->config_size, GFP_KERNEL);
 	unsigned long flags;
 	u32 gen;
+	int r;
 
 	if (!buf)
-		return;
-	if (!va_config_fetch(dev, buf, &gen)) {
+		return -ENOMEM;
+	r = va_config_fetch(dev, buf, &gen);
+	if (!r) {
 		spin_lock_irqsave(&dev->cfg_lock, flags);
 		memcpy(dev->config, buf, dev->config_size);
 		dev->generation = gen;
 		spin_unlock_irqrestore(&dev->cfg_lock, flags);
-		virtio_config_changed(&dev->vdev);
 	}
 	kfree(buf);
+	return r;
+}
+
+static void va_config_work(struct work_struct *work)
+{
+	struct va_device *dev = container_of(work, struct va_device,
+					     config_work);
+
+	if (!va_config_refresh(dev))
+		virtio_config_changed(&dev->vdev);
 }
 
 /**
@@ -262,6 +272,16 @@ static void va_set(struct virtio_device *vdev, unsigned int offset,
 			return;
 		}
 	}
+	/*
+	 * A write may change other bytes of the space: virtio-input's
+	 * select and subsel choose what its union holds, which its driver
+	 * reads right after.  The cache must then show the device's bytes,
+	 * so read the space again (config writes are rare: a few at probe).
+	 */
+	if (va_config_refresh(dev))
+		dev_warn_ratelimited(&vdev->dev,
+				     "config write %u+%u: reading the space back failed\n",
+				     offset, len);
 }
 
 static u32 va_generation(struct virtio_device *vdev)

@@ -206,6 +206,10 @@ void control_dispatch(struct devinst *di, const struct va_rec *r);
  * @config: fill @cfg with the config space (little-endian)
  * @inst_config: instead of @config, for a config space that differs from
  *	guest to guest (net: the MAC and the link status of its own TAP)
+ * @config_write: the driver wrote @len bytes at @offset of its config
+ *	space (SET_CONFIG at the current generation); without it every
+ *	write is taken and ignored.  What the space then holds, as
+ *	@inst_config shows it, is the answer (virtio-input's select)
  * @inst_init: allocate the per-guest state (devinst.priv)
  * @inst_status: the driver changed the status of @di to a value other
  *	than 0 (a reset goes to @inst_reset); @old is what it was.  Called
@@ -231,6 +235,8 @@ struct dev_ops {
 	uint64_t hold_features;
 	void (*config)(const struct device *d, uint8_t *cfg);
 	void (*inst_config)(const struct devinst *di, uint8_t *cfg);
+	void (*config_write)(struct devinst *di, uint32_t offset,
+			     const uint8_t *data, uint32_t len);
 	int (*inst_init)(struct devinst *di);
 	void (*inst_status)(struct devinst *di, uint32_t old);
 	void (*inst_reset)(struct devinst *di);
@@ -339,6 +345,10 @@ struct device *blk_parse(const char *arg, char *err, size_t errlen);
 struct device *console_parse(const char *arg, char *err, size_t errlen);
 struct device *net_parse(const char *arg, char *err, size_t errlen);
 struct device *rng_parse(const char *arg, char *err, size_t errlen);
+struct device *input_new(uint32_t width, uint32_t height);
+void input_send(struct devinst *di, uint16_t type, uint16_t code,
+		int32_t value);
+uint16_t input_keysym_code(uint32_t keysym);
 struct device *gpu_parse(const char *arg, char *err, size_t errlen);
 void device_describe(const struct device *d, char *buf, size_t len);
 int device_start(struct device *d, char *err, size_t errlen);
@@ -380,6 +390,8 @@ bool gpu_view(const struct devinst *di, struct gpu_view *v);
 int gpu_snapshot_png(struct devinst *di, const char *path);
 int gpu_timeout_ms(struct backend *be);
 void gpu_tick(struct backend *be);
+struct device *gpu_input_wanted(struct device *d);
+void gpu_rfb_tick(struct backend *be);
 
 /* ---- the backend and its transport ---- */
 

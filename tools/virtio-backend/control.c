@@ -163,6 +163,10 @@ static void set_config(struct devinst *di, const struct va_rec *r)
 		reply(di->g, r, p, sizeof(p));
 		return;
 	}
+	if (di->dev->ops->config_write)
+		di->dev->ops->config_write(di, offset,
+					   r->payload + sizeof(struct va_config),
+					   size);
 	reply_config(di, r, offset, size);
 }
 

@@ -50,6 +50,7 @@
 
 #include "backend.h"
 #include "png.h"
+#include "rfb.h"
 #include "window.h"
 
 #define GPU_CONTROLQ		0
@@ -75,6 +76,9 @@ struct gpu {
 	uint32_t width;		/* the display mode offered */
 	uint32_t height;
 	char *png_dir;		/* png=: where the displays are written */
+	char *vnc;		/* vnc=: where viewers connect */
+	struct device *input;	/* the guest's keyboard and pointer */
+	struct rfb *rfb;
 };
 
 struct gpu_entry {
@@ -1183,9 +1187,61 @@ static void gpu_destroy(struct device *d)
 {
 	struct gpu *gpu = d->priv;
 
-	if (gpu)
+	if (gpu) {
+		rfb_close(gpu->rfb);
 		free(gpu->png_dir);
+		free(gpu->vnc);
+	}
 	free(gpu);
+}
+
+/* vnc=: listen once the options are all known (one guest, its input). */
+static int gpu_start(struct device *d, char *err, size_t errlen)
+{
+	struct gpu *gpu = d->priv;
+
+	if (!gpu->vnc)
+		return 0;
+	gpu->rfb = rfb_listen(gpu->vnc, d, gpu->input, d->guests[0],
+			      gpu->width, gpu->height, err, errlen);
+	return gpu->rfb ? 0 : -1;
+}
+
+/**
+ * gpu_input_wanted() - the keyboard and pointer device a gpu's viewers need
+ * @d: a device from gpu_parse()
+ *
+ * Return: with vnc=, a new virtio-input device for the same guest, which
+ * the caller adds after @d; NULL without vnc= (or without memory, which
+ * @d's start then reports as a view-only display).
+ */
+struct device *gpu_input_wanted(struct device *d)
+{
+	struct gpu *gpu = d->priv;
+	struct device *in;
+
+	if (d->ops != &gpu_ops || !gpu->vnc)
+		return NULL;
+	in = input_new(gpu->width, gpu->height);
+	if (!in)
+		return NULL;
+	memcpy(in->guests, d->guests, sizeof(d->guests));
+	in->nguests = d->nguests;
+	gpu->input = in;
+	return in;
+}
+
+/* gpu_rfb_tick() - send new frames to the VNC viewers that asked */
+void gpu_rfb_tick(struct backend *be)
+{
+	unsigned int i;
+
+	for (i = 1; i <= be->ndev; i++) {
+		struct device *d = be->devs[i];
+
+		if (d && d->ops == &gpu_ops && ((struct gpu *)d->priv)->rfb)
+			rfb_tick(((struct gpu *)d->priv)->rfb);
+	}
 }
 
 const struct dev_ops gpu_ops = {
@@ -1200,6 +1256,7 @@ const struct dev_ops gpu_ops = {
 	.chain = gpu_chain,
 	.describe = gpu_describe,
 	.destroy = gpu_destroy,
+	.start = gpu_start,
 	.windows = true,
 };
 
@@ -1280,6 +1337,16 @@ struct device *gpu_parse(const char *arg, char *err, size_t errlen)
 				snprintf(err, errlen, "out of memory");
 				goto fail;
 			}
+		} else if (!strcmp(key, "vnc")) {
+			if (!val || !*val || gpu->vnc) {
+				snprintf(err, errlen, "vnc= needs one PORT, ADDRESS:PORT or unix:PATH");
+				goto fail;
+			}
+			gpu->vnc = strdup(val);
+			if (!gpu->vnc) {
+				snprintf(err, errlen, "out of memory");
+				goto fail;
+			}
 		} else if (!strcmp(key, "size")) {
 			if (!val || gpu_size(val, &gpu->width, &gpu->height)) {
 				snprintf(err, errlen, "size= is WIDTHxHEIGHT, 16 to %u each",
@@ -1290,12 +1357,19 @@ struct device *gpu_parse(const char *arg, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	if (gpu->vnc && d->nguests != 1) {
+		/* a port shows one display: whose must be said */
+		snprintf(err, errlen, "vnc= needs exactly one guest=");
+		goto fail;
+	}
 	free(copy);
 	return d;
 fail:
 	free(copy);
-	if (gpu)
+	if (gpu) {
 		free(gpu->png_dir);
+		free(gpu->vnc);
+	}
 	free(gpu);
 	free(d);
 	return NULL;

@@ -124,7 +124,7 @@ static const char usage_text[] =
 "        is the guest's carrier.  Needs CAP_NET_ADMIN\n"
 "  --rng[,guest=DOMID]\n"
 "        virtio-rng, from the kernel's random source\n"
-"  --gpu [png=DIR][,size=WxH][,guest=DOMID]\n"
+"  --gpu [png=DIR][,vnc=PORT|ADDR:PORT|unix:PATH][,size=WxH][,guest=DOMID]\n"
 "        virtio-gpu, 2D, one display (size: its mode, default 1024x768);\n"
 "        png: write each guest's display to DIR/gpu-DOMID.png when it\n"
 "        changes (at most every 200 ms).  Needs guests whose virtio-argo\n"
@@ -247,6 +247,17 @@ static void add_device(struct backend *be, struct device *d, const char *opt,
 		usage_error("too many devices (at most %u)", VA_MAX_DEVICES);
 }
 
+/* A display, and with vnc= its keyboard and pointer, the next device. */
+static void add_gpu(struct backend *be, struct device *d, const char *err)
+{
+	struct device *in;
+
+	add_device(be, d, "--gpu", err);
+	in = gpu_input_wanted(d);
+	if (in)
+		add_device(be, in, "--gpu", "");
+}
+
 static void parse_args(int argc, char **argv, struct backend *be,
 		       struct options *o)
 {
@@ -284,11 +295,9 @@ static void parse_args(int argc, char **argv, struct backend *be,
 			val = NULL;
 			if (i + 1 < argc && argv[i + 1][0] != '-')
 				val = argv[++i];
-			add_device(be, gpu_parse(val, err, sizeof(err)),
-				   "--gpu", err);
+			add_gpu(be, gpu_parse(val, err, sizeof(err)), err);
 		} else if (!strncmp(a, "--gpu,", 6) || !strncmp(a, "--gpu=", 6)) {
-			add_device(be, gpu_parse(a + 6, err, sizeof(err)),
-				   "--gpu", err);
+			add_gpu(be, gpu_parse(a + 6, err, sizeof(err)), err);
 		} else if (opt_value(argc, argv, &i, "--partner", &val)) {
 			uint16_t d = parse_num(val, "domain id", 0x7FEF);
 
@@ -331,6 +340,7 @@ static void loop_round(void *ctx)
 
 	argo_io_tick(rc->io);
 	gpu_tick(rc->be);
+	gpu_rfb_tick(rc->be);
 	if (hotplug) {
 		backend_hotplug(rc->be, hotplug == SIGUSR2);
 		hotplug = 0;
