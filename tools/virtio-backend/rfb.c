@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -84,7 +85,7 @@ struct rfb_client {
 	unsigned int minor;		/* 3, 7 or 8 */
 	uint8_t in[RFB_IN_MAX];
 	size_t in_len;
-	uint32_t skip;			/* cut text still to discard */
+	uint32_t skip;			/* bytes to discard: cut text, encodings */
 	uint8_t *out;
 	size_t out_len, out_off, out_cap;
 	struct rfb_pf pf;
@@ -102,6 +103,7 @@ struct rfb {
 	struct list_node clients;
 	unsigned int nclients;
 	char *desc;
+	char *path;			/* the unix socket's, removed at close */
 };
 
 static void rfb_drop(struct rfb_client *c, const char *why)
@@ -285,9 +287,11 @@ static long rfb_message(struct rfb_client *c, const uint8_t *p, size_t n,
 		}
 		return 20;
 	case 2:	/* SetEncodings: Raw is all we send, whatever it says */
-		if (n < 4 || n < 4 + 4UL * get_be16(p + 2))
+		if (n < 4)
 			return 0;
-		return 4 + 4 * get_be16(p + 2);
+		/* up to 65535 of them: more than c->in holds, so skip them */
+		c->skip = 4U * get_be16(p + 2);
+		return 4;
 	case 3:	/* FramebufferUpdateRequest */
 		if (n < 10)
 			return 0;
@@ -498,6 +502,61 @@ void rfb_tick(struct rfb *s)
 	}
 }
 
+/* "unix:PATH": its address in @a; false (and @err) when it cannot be. */
+static bool rfb_unix_addr(const char *spec, struct sockaddr_un *a, char *err,
+			  size_t errlen)
+{
+	const char *path = spec + 5;
+	struct stat st;
+
+	if (strlen(path) >= sizeof(a->sun_path) || !*path) {
+		snprintf(err, errlen, "vnc=unix:PATH: a path shorter than %zu bytes",
+			 sizeof(a->sun_path));
+		return false;
+	}
+	a->sun_family = AF_UNIX;
+	strcpy(a->sun_path, path);
+	/* a socket left by an earlier run goes; anything else stays */
+	if (!lstat(path, &st)) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "vnc=%s: exists and is not a socket",
+				 spec);
+			return false;
+		}
+		unlink(path);
+	}
+	return true;
+}
+
+/* "PORT" or "ADDR:PORT" (127.0.0.1 by default) in @a, or false. */
+static bool rfb_inet_addr(const char *spec, struct sockaddr_in *a, char *err,
+			  size_t errlen)
+{
+	const char *colon = strrchr(spec, ':'), *p = spec;
+	char host[64] = "127.0.0.1";
+	char *end;
+	long port;
+
+	if (colon) {
+		if ((size_t)(colon - spec) >= sizeof(host))
+			goto bad;
+		memcpy(host, spec, colon - spec);
+		host[colon - spec] = 0;
+		p = colon + 1;
+	}
+	port = strtol(p, &end, 10);
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
+	if (*end || end == p || port < 1 || port > 65535 ||
+	    inet_pton(AF_INET, host, &a->sin_addr) != 1)
+		goto bad;
+	return true;
+bad:
+	snprintf(err, errlen, "vnc=%s: not PORT, ADDRESS:PORT or unix:PATH",
+		 spec);
+	return false;
+}
+
 /* "PORT", "ADDR:PORT" or "unix:PATH": a listening socket, or -1. */
 static int rfb_socket(const char *spec, char *err, size_t errlen)
 {
@@ -507,40 +566,15 @@ static int rfb_socket(const char *spec, char *err, size_t errlen)
 		struct sockaddr_un un;
 	} a = { 0 };
 	socklen_t len;
-	const char *colon = strrchr(spec, ':');
-	char host[64] = "127.0.0.1";
 	int fd, one = 1;
-	char *end;
-	long port;
 
 	if (!strncmp(spec, "unix:", 5)) {
-		if (strlen(spec + 5) >= sizeof(a.un.sun_path) || !spec[5]) {
-			snprintf(err, errlen, "vnc=unix:PATH: a path shorter than %zu bytes",
-				 sizeof(a.un.sun_path));
+		if (!rfb_unix_addr(spec, &a.un, err, errlen))
 			return -1;
-		}
-		a.un.sun_family = AF_UNIX;
-		strcpy(a.un.sun_path, spec + 5);
-		unlink(a.un.sun_path);
 		len = sizeof(a.un);
 	} else {
-		if (colon) {
-			if ((size_t)(colon - spec) >= sizeof(host)) {
-				snprintf(err, errlen, "vnc=%s: bad address", spec);
-				return -1;
-			}
-			memcpy(host, spec, colon - spec);
-			host[colon - spec] = 0;
-			spec = colon + 1;
-		}
-		port = strtol(spec, &end, 10);
-		a.in.sin_family = AF_INET;
-		a.in.sin_port = htons((uint16_t)port);
-		if (*end || end == spec || port < 1 || port > 65535 ||
-		    inet_pton(AF_INET, host, &a.in.sin_addr) != 1) {
-			snprintf(err, errlen, "vnc= is PORT, ADDRESS:PORT or unix:PATH");
+		if (!rfb_inet_addr(spec, &a.in, err, errlen))
 			return -1;
-		}
 		len = sizeof(a.in);
 	}
 	fd = socket(a.sa.sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
@@ -583,9 +617,13 @@ struct rfb *rfb_listen(const char *spec, struct device *gpu,
 		return NULL;
 	}
 	fd = rfb_socket(spec, err, errlen);
-	if (fd < 0 || asprintf(&s->desc, "VirtIO-Argo guest %u", domid) < 0) {
-		if (fd >= 0)
+	if (fd < 0 || asprintf(&s->desc, "VirtIO-Argo guest %u", domid) < 0 ||
+	    (!strncmp(spec, "unix:", 5) && !(s->path = strdup(spec + 5)))) {
+		if (fd >= 0) {
+			snprintf(err, errlen, "out of memory");
 			close(fd);
+		}
+		free(s->desc);
 		free(s);
 		return NULL;
 	}
@@ -614,6 +652,9 @@ void rfb_close(struct rfb *s)
 		rfb_drop(list_entry(n, struct rfb_client, link), NULL);
 	watch_del(&s->w_listen);
 	close(s->w_listen.fd);
+	if (s->path)
+		unlink(s->path);
+	free(s->path);
 	free(s->desc);
 	free(s);
 }
