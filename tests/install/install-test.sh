@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# install-test.sh KDIR: `make install`, `make uninstall` and `make deb`
-# as a user runs them, into staging roots (DESTDIR), against the kernel
-# build directory KDIR; TAP on stdout.  A copy of the tree is used, so
-# the checkout gets no build outputs.  (DKMS itself is tested in a guest:
+# install-test.sh KDIR: `make install` and `make uninstall` as a user
+# runs them, into staging roots (DESTDIR), against the kernel build
+# directory KDIR; TAP on stdout.  A copy of the tree is used, so the
+# checkout gets no build outputs.  (`make deb` and the packages:
+# tests/install/package-test.sh; DKMS itself is tested in a guest:
 # tests/vm/25-install-dkms.sh.)
 set -uo pipefail
 kdir=$(cd "${1:?usage: install-test.sh KDIR}" && pwd)
@@ -46,9 +47,13 @@ M=lib/modules/$krel
 want="$M/updates/argo-char/argo-char$ko $M/updates/argo-core/argo-core$ko $M/updates/argo-vsock/argo-vsock$ko $M/updates/virtio-argo/virtio-argo$ko "
 tap_is "$(files "$R" | tr ' ' '\n' | grep -E '\.ko(\.[a-z]+)?$' | tr '\n' ' ')" "$want" \
 	"the four modules are in /lib/modules/$krel/updates/<module>/, as <module>$ko"
+EX=usr/share/doc/virtio-argo/examples
 tap_is "$(files "$R" | tr ' ' '\n' | grep -v "^$M/" | tr '\n' ' ')" \
-	"usr/bin/argo usr/bin/argo-virtio-backend usr/include/libargo.h usr/include/linux/argo.h usr/lib/libargo.a usr/lib/pkgconfig/argo.pc usr/lib/udev/rules.d/60-argo.rules " \
-	"userspace: the argo command, the backend, libargo, headers, pkg-config, udev rule"
+	"usr/bin/argo usr/bin/argo-virtio-backend usr/include/libargo.h usr/include/linux/argo.h usr/lib/libargo.a usr/lib/pkgconfig/argo.pc usr/lib/systemd/system/argo-virtio-backend.service usr/lib/udev/rules.d/60-argo.rules $EX/backend.conf $EX/modprobe.d/virtio-argo.conf $EX/modules-load.d/argo-backend.conf $EX/modules-load.d/virtio-argo.conf " \
+	"userspace: the argo command, the backend, libargo, headers, pkg-config, udev rule, systemd unit, examples"
+tap_is "$(grep '^ExecStart=' "$R/usr/lib/systemd/system/argo-virtio-backend.service" 2>&1)" \
+	"ExecStart=/usr/bin/argo-virtio-backend --config /etc/virtio-argo/backend.conf" \
+	"the unit runs /usr/bin/argo-virtio-backend --config /etc/virtio-argo/backend.conf"
 tap_is "$(grep -c "^updates/virtio-argo/virtio-argo$ko: updates/argo-core/argo-core$ko" "$R/$M/modules.dep" 2>&1)" 1 \
 	"depmod ran: modules.dep has virtio-argo depending on argo-core"
 tap_is "$(modinfo -F version "$R/$M/updates/argo-core/argo-core$ko" 2>&1)" "$ver" "modinfo: argo-core is version $ver"
@@ -67,26 +72,11 @@ run "$T/tools.log" make -C "$T/src/tools" install DESTDIR="$T/local" PREFIX=/usr
 tap_ok $? "make -C tools install PREFIX=/usr/local"
 tap_ok $([ -f "$T/local/etc/udev/rules.d/60-argo.rules" ] && [ -x "$T/local/usr/local/bin/argo" ]; echo $?) \
 	"PREFIX=/usr/local: argo in /usr/local/bin, the udev rule in /etc/udev/rules.d"
+tap_is "$(grep '^ExecStart=' "$T/local/usr/local/lib/systemd/system/argo-virtio-backend.service" 2>&1)" \
+	"ExecStart=/usr/local/bin/argo-virtio-backend --config /etc/virtio-argo/backend.conf" \
+	"PREFIX=/usr/local: the unit in /usr/local/lib/systemd/system runs /usr/local/bin/argo-virtio-backend"
+run "$T/tools-un.log" make -C "$T/src/tools" uninstall DESTDIR="$T/local" PREFIX=/usr/local
+tap_ok $? "make -C tools uninstall PREFIX=/usr/local"
+tap_is "$(files "$T/local")" "" "... leaves no file"
 
-# ---- make deb ------------------------------------------------------------
-run "$T/deb.log" make -C "$T/src" deb DIST="$T/dist"
-tap_ok $? "make deb"
-dk=$T/dist/virtio-argo-dkms_${ver}_all.deb
-tl=$T/dist/argo-tools_${ver}_$(dpkg --print-architecture).deb
-tap_is "$(dpkg-deb -f "$dk" Package Version Architecture Depends 2>&1 | tr '\n' ' ')" \
-	"Package: virtio-argo-dkms Version: $ver Architecture: all Depends: dkms (>= 2.8) " \
-	"virtio-argo-dkms: name, version, arch all, depends on dkms"
-tap_is "$(dpkg-deb -c "$dk" | awk '{ print $6 }' | grep -vE '/$|^\./usr/src/virtio-argo-'"$ver"'/|^\./usr/share/doc/virtio-argo-dkms/' | tr '\n' ' ')" "" \
-	"virtio-argo-dkms holds only /usr/src/virtio-argo-$ver and its copyright"
-tap_is "$(dpkg-deb -c "$dk" | awk '{ print $6 }' | grep -cE '/(dkms\.conf|Kbuild|argo_compat\.h|version\.h)$')" 8 \
-	"... with dkms.conf, the Kbuild files, the compat and version headers"
-tap_is "$(dpkg-deb -c "$dk" | grep -c '\.ko$')" 0 "... and no built module"
-mkdir -p "$T/ctl"
-dpkg-deb -e "$dk" "$T/ctl"
-tap_is "$(grep -c "common.postinst virtio-argo $ver" "$T/ctl/postinst")" 1 \
-	"its postinst runs DKMS's common.postinst for virtio-argo $ver"
-tap_is "$(dpkg-deb -f "$tl" Package Version 2>&1 | tr '\n' ' ')" "Package: argo-tools Version: $ver " \
-	"argo-tools: name and version"
-tap_is "$(dpkg-deb -c "$tl" | awk '{ print $6 }' | grep -cE '^\./usr/(bin/argo|bin/argo-virtio-backend|lib/libargo\.a|include/libargo\.h|lib/udev/rules\.d/60-argo\.rules)$')" 5 \
-	"argo-tools holds the two programs, libargo, its header and the udev rule"
 tap_done
