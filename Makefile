@@ -17,12 +17,15 @@
 #   make install [DESTDIR=] [PREFIX=/usr/local] [KDIR=]
 #                                       the modules (updates/, depmod),
 #                                       libargo and its headers, the argo
-#                                       command, the backend, the udev rule
+#                                       command, the backend, the udev rule,
+#                                       the backend's systemd unit, examples
+#                                       (modules-load.d, modprobe.d, config)
 #   make uninstall [same variables]     remove what install put there
 #   make dkms-install / dkms-uninstall  the same modules through DKMS,
 #                                       rebuilt for every kernel installed
 #   make deb                            dist/virtio-argo-dkms_V_all.deb and
-#                                       dist/argo-tools_V_ARCH.deb
+#                                       dist/argo-tools_V_ARCH.deb, with
+#                                       dpkg-buildpackage from debian/
 #   make clean
 #
 # docs/install.md explains each.
@@ -98,11 +101,13 @@ dkms-uninstall:
 	-dkms remove -m $(DKMS_NAME) -v $(VERSION) --all
 	rm -rf $(DKMS_SRC)
 
-# Debian packages, built with dpkg-deb alone (no debhelper needed):
-# virtio-argo-dkms (the DKMS source folder; its maintainer scripts run
-# Debian's DKMS helper) and argo-tools (libargo, argo, the backend, udev).
+# Debian packages from debian/ (debhelper, dh-dkms): virtio-argo-dkms
+# (the DKMS source folder) and argo-tools (libargo, argo, the backend, its
+# systemd unit, udev), built by dpkg-buildpackage -us -uc -b on a copy of
+# the tree in DEB_WORK (scripts/make-deb); the .debs go to DIST.
+DEB_WORK ?= $(CURDIR)/build/deb
 deb:
-	bash scripts/make-deb "$(DIST)" "$(VERSION)"
+	bash scripts/make-deb "$(DIST)" "$(VERSION)" "$(DEB_WORK)"
 
 # Not kbuild's `M=... clean`: that deletes every *.o and *.ko below this
 # folder, including the rig's work folder build/ (its module builds).
