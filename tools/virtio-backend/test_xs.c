@@ -79,17 +79,23 @@ static void write_all(int fd, const void *buf, size_t len)
 }
 
 /* A message with header fields as given: @len need not be @n. */
-static void send_msg(int fd, uint32_t type, uint32_t id, uint32_t len,
-		     const void *payload, size_t n)
+static void send_msg_tx(int fd, uint32_t type, uint32_t id, uint32_t tx,
+			uint32_t len, const void *payload, size_t n)
 {
 	unsigned char hdr[HDR];
 
 	put32(hdr, type);
 	put32(hdr + 4, id);
-	put32(hdr + 8, 0);
+	put32(hdr + 8, tx);
 	put32(hdr + 12, len);
 	write_all(fd, hdr, sizeof(hdr));
 	write_all(fd, payload, n);
+}
+
+static void send_msg(int fd, uint32_t type, uint32_t id, uint32_t len,
+		     const void *payload, size_t n)
+{
+	send_msg_tx(fd, type, id, 0, len, payload, n);
 }
 
 static void reply(int fd, uint32_t type, uint32_t id, const void *payload,
@@ -229,6 +235,12 @@ static void serve_enoentx(int fd, uint32_t id)
 static void serve_wrong_id(int fd, uint32_t id)
 {
 	reply(fd, XS_READ, id + 1, "guest-1", 7);
+}
+
+/* the request was in no transaction */
+static void serve_wrong_tx(int fd, uint32_t id)
+{
+	send_msg_tx(fd, XS_READ, id, 5, 7, "guest-1", 7);
 }
 
 static void serve_wrong_type(int fd, uint32_t id)
@@ -460,6 +472,8 @@ int main(void)
 	expect("an empty name", run(7, 16, serve_empty), -ENOENT, NULL);
 
 	expect("a reply with the wrong req_id", run(7, 16, serve_wrong_id),
+	       -EIO, NULL);
+	expect("a reply in a transaction (tx_id 5)", run(7, 16, serve_wrong_tx),
 	       -EIO, NULL);
 	expect("a reply of the wrong type (XS_WRITE)",
 	       run(7, 16, serve_wrong_type), -EIO, NULL);

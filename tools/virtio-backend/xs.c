@@ -235,8 +235,8 @@ static int xs_recv(struct xs_conn *c, unsigned char *buf, size_t len)
  * least XS_PAYLOAD_MAX bytes) and its length in @len.  A connection that
  * set no watch should see no watch event, but xenstore may send them
  * unasked on any connection: they are skipped, and the deadline bounds
- * how many.  tx_id is not checked: this request is in no transaction, and
- * req_id already ties the reply to it.
+ * how many.  A reply, error or not, echoes the request's req_id and tx_id
+ * (docs/misc/xenstore.txt): this request's are ours and 0.
  */
 static int xs_reply(struct xs_conn *c, uint32_t req_id, uint32_t *type,
 		    unsigned char *buf, uint32_t *len)
@@ -256,7 +256,7 @@ static int xs_reply(struct xs_conn *c, uint32_t req_id, uint32_t *type,
 			return ret;
 		if (*type == XS_WATCH_EVENT)
 			continue;
-		return get32(hdr + 4) == req_id ? 0 : -EIO;
+		return get32(hdr + 4) == req_id && !get32(hdr + 8) ? 0 : -EIO;
 	}
 }
 
