@@ -54,6 +54,9 @@
 #define VB_BUS_FEATURES		(VA_F_KNOWN & ~(1ULL << VA_F_WINDOWS))
 /* Most guest= domains one device option may name. */
 #define VB_GUEST_FILTER_MAX	16U
+/* Longest device name and Xen domain name, NUL included. */
+#define VB_DEV_NAME_MAX		64U
+#define VB_DOM_NAME_MAX		64U
 
 struct backend;
 struct guest;
@@ -150,6 +153,12 @@ void send_used_fill(struct guest *g, uint16_t dev_num, uint16_t vq,
  * @watched: the transport watches its ring (argo_io.c, "A guest that
  *	is gone")
  * @rl: rate limit of its error lines
+ * @name: its Xen domain name, read once when it connects ("" when it
+ *	could not be read: then it gets only devices bound to its domid
+ *	or to any guest)
+ * @refused: devices (bit dev_num - 1) it was refused because another
+ *	guest holds them (a writable disk not shared): told READY when
+ *	they are free again
  */
 struct guest {
 	struct list_node link;
@@ -168,6 +177,8 @@ struct guest {
 	struct va_link bus;		/* what CONNECT settled */
 	struct ratelimit rl;
 	struct win_table *win;		/* memory window requests (window.c) */
+	char name[VB_DOM_NAME_MAX];
+	uint64_t refused;
 };
 
 void guest_receive(struct backend *be, void *tctx, uint16_t domid,
@@ -247,21 +258,53 @@ struct dev_ops {
 	bool windows;
 };
 
+/* Where a device came from: what a reload of the configuration manages. */
+enum dev_origin {
+	DEV_CMDLINE,			/* a command-line option */
+	DEV_CONFIG,			/* a section of the configuration */
+	DEV_CTL,			/* `ctl add` */
+};
+
 /**
- * struct device - one device given on the command line
- * @dev_num: its number on the wire: its position on the command line
- * @guests: the domains it is offered to (guest=); none means all
+ * struct device - one device given on the command line or configured
+ * @name: unique; "blkN" (kind and number) for command-line devices
+ * @dev_num: its number on the wire (slot in backend.devs)
+ * @guests: the domains it is offered to by domid (guest=DOMID)
+ * @gnames: ... and by Xen domain name (guest=NAME)
+ * @any_guest: guest=any: every guest, said explicitly
+ * @exclusive: served to one guest at a time (a writable disk not shared):
+ *	the first guest whose driver sends a request naming it holds it
+ *	(@holder) until that guest goes or the device is removed
+ * @shared: the configuration said shared (blk)
  * @insts: its instances, one per guest (devinst.dev_link)
+ * @origin: what added it; @spec: its settings as the configuration gave
+ *	them (canonical: a reload compares these), NULL for the command line
+ * @companion: a device added and removed with this one (a gpu's input)
+ * @requests: chains completed; @bytes: their bytes, both ways;
+ *	@errors: requests answered ERROR and instances failed
  * @priv: the model's state
  */
 struct device {
 	const struct dev_ops *ops;
 	struct backend *be;
+	char name[VB_DEV_NAME_MAX];
 	uint16_t dev_num;
 	bool unplugged;			/* hot-unplugged: not listed, ENODEV */
 	uint16_t guests[VB_GUEST_FILTER_MAX];
 	unsigned int nguests;
+	char gnames[VB_GUEST_FILTER_MAX][VB_DOM_NAME_MAX];
+	unsigned int nnames;
+	bool any_guest;
+	bool exclusive;
+	bool shared;
+	struct guest *holder;
 	struct list_node insts;
+	enum dev_origin origin;
+	char *spec;
+	struct device *companion;
+	uint64_t requests;
+	uint64_t bytes;
+	uint64_t errors;
 	void *priv;
 };
 
@@ -293,7 +336,10 @@ struct devinst {
 
 int device_option(struct device *d, const char *key, const char *val,
 		  char *err, size_t errlen);
-bool device_offered(const struct device *d, uint16_t domid);
+bool device_offered(const struct device *d, const struct guest *g);
+bool device_one_guest(const struct device *d);
+void device_release(struct device *d);
+void device_free(struct device *d);
 uint64_t device_features(const struct device *d);
 uint64_t devinst_features(const struct devinst *di);
 struct devinst *devinst_create(struct device *d, struct guest *g);
@@ -414,11 +460,20 @@ struct transport_ops {
 	void (*forget)(struct backend *be, struct guest *g);
 };
 
+/**
+ * struct backend - the program
+ * @devs: the devices by dev_num; slots up to @ndev, some may be NULL
+ *	(a device removed at run time)
+ * @domain_name: how a guest's name is read (xs_domain_name(); the tests
+ *	bring their own)
+ */
 struct backend {
 	const struct transport_ops *tops;
 	void *tpriv;
 	struct device *devs[VA_MAX_DEVICES + 1];	/* by dev_num */
 	unsigned int ndev;
+	int (*domain_name)(uint16_t domid, char *name, size_t len);
+	bool stopping;
 	struct list_node guests;
 	struct ratelimit rl;		/* lines about no particular guest */
 	uint8_t v1_told[65536 / 8];	/* domains told we are protocol 2 */
@@ -427,6 +482,11 @@ struct backend {
 void backend_init(struct backend *be, const struct transport_ops *tops,
 		  void *tpriv);
 int backend_add_device(struct backend *be, struct device *d);
+struct device *backend_find_device(struct backend *be, const char *name);
+int backend_plug_device(struct backend *be, struct device *d, char *err,
+			size_t errlen);
+void backend_remove_device(struct backend *be, struct device *d);
+bool backend_names_wanted(const struct backend *be);
 void backend_flush(struct backend *be);
 void backend_hotplug(struct backend *be, bool plug);
 void backend_fini(struct backend *be);

@@ -390,9 +390,10 @@ static void blk_describe(const struct device *d, char *buf, size_t len)
 {
 	const struct blk *b = d->priv;
 
-	snprintf(buf, len, "%s, %llu sectors, %s%s%s", b->path,
+	snprintf(buf, len, "%s, %llu sectors, %s%s%s%s", b->path,
 		 (unsigned long long)b->sectors, b->ro ? "read-only" :
-		 "read-write", b->serial_set ? ", serial " : "",
+		 "read-write", d->shared ? ", shared" : "",
+		 b->serial_set ? ", serial " : "",
 		 b->serial_set ? b->serial : "");
 }
 
@@ -419,7 +420,7 @@ static const struct dev_ops blk_ops = {
 	.destroy = blk_destroy,
 };
 
-/* "PATH[,ro][,serial=S][,guest=DOMID]..." */
+/* "PATH[,ro][,shared][,serial=S][,guest=DOMID|NAME|any]..." */
 struct device *blk_parse(const char *arg, char *err, size_t errlen)
 {
 	struct device *d = calloc(1, sizeof(*d));
@@ -451,6 +452,8 @@ struct device *blk_parse(const char *arg, char *err, size_t errlen)
 	while ((key = opt_next(&s, &val))) {
 		if (!strcmp(key, "ro") && !val) {
 			b->ro = true;
+		} else if (!strcmp(key, "shared") && !val) {
+			d->shared = true;
 		} else if (!strcmp(key, "serial")) {
 			if (!val || strlen(val) > VIRTIO_BLK_ID_BYTES) {
 				snprintf(err, errlen, "serial= takes up to %u characters",
@@ -463,6 +466,8 @@ struct device *blk_parse(const char *arg, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	/* a writable disk goes to one guest at a time unless shared */
+	d->exclusive = !b->ro && !d->shared;
 	free(copy);
 	return d;
 fail:

@@ -223,6 +223,8 @@ static void chain_send_used(struct chain *c, const void *data, uint32_t len,
 
 	if (len > c->in_len)
 		len = c->in_len;	/* the protocol forbids more */
+	di->dev->requests++;
+	di->dev->bytes += (uint64_t)c->out_len + len;
 	send_used(di->g, di->dev->dev_num, c->vq, c->id, data, len, hold);
 	chain_free(c);
 }
@@ -257,6 +259,8 @@ void chain_complete_fill(struct chain *c, uint32_t len, used_fill_fn fill,
 
 	if (len > c->in_len)
 		len = c->in_len;	/* the protocol forbids more */
+	di->dev->requests++;
+	di->dev->bytes += (uint64_t)c->out_len + len;
 	send_used_fill(di->g, di->dev->dev_num, c->vq, c->id, len, false,
 		       fill, ctx);
 	chain_free(c);

@@ -42,7 +42,34 @@ char *opt_next(char **s, char **val)
 	return item;
 }
 
-/* An option every device takes: guest=DOMID (repeatable). */
+/*
+ * A Xen domain name as a binding may give it: letters, digits and
+ * "-_.", not all digits (that is a domid), at most VB_DOM_NAME_MAX - 1.
+ */
+static bool domain_name_ok(const char *s)
+{
+	size_t i, n = strlen(s);
+	bool digits = true;
+
+	if (!n || n >= VB_DOM_NAME_MAX)
+		return false;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c >= '0' && c <= '9')
+			continue;
+		digits = false;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return !digits;
+}
+
+/*
+ * An option every device takes: guest=DOMID, guest=NAME (a Xen domain
+ * name) or guest=any (repeatable, any alone).
+ */
 int device_option(struct device *d, const char *key, const char *val,
 		  char *err, size_t errlen)
 {
@@ -54,34 +81,72 @@ int device_option(struct device *d, const char *key, const char *val,
 		return -1;
 	}
 	if (!val || !*val) {
-		snprintf(err, errlen, "guest= needs a domain id");
+		snprintf(err, errlen, "guest= needs a domain id, a domain name or any");
 		return -1;
 	}
-	errno = 0;
-	domid = strtoul(val, &end, 0);
-	if (errno || *end || domid >= 0x7FF0) {
-		snprintf(err, errlen, "bad domain id '%s'", val);
+	if (d->any_guest || (!strcmp(val, "any") && (d->nguests || d->nnames))) {
+		snprintf(err, errlen, "guest=any and other guest= exclude each other");
 		return -1;
 	}
-	if (d->nguests >= VB_GUEST_FILTER_MAX) {
+	if (d->nguests + d->nnames >= VB_GUEST_FILTER_MAX) {
 		snprintf(err, errlen, "at most %u guest= per device",
 			 VB_GUEST_FILTER_MAX);
 		return -1;
 	}
-	d->guests[d->nguests++] = domid;
+	if (!strcmp(val, "any")) {
+		d->any_guest = true;
+		return 0;
+	}
+	if (val[0] >= '0' && val[0] <= '9') {
+		errno = 0;
+		domid = strtoul(val, &end, 0);
+		if (errno || *end || domid >= 0x7FF0) {
+			snprintf(err, errlen, "bad domain id '%s'", val);
+			return -1;
+		}
+		d->guests[d->nguests++] = domid;
+		return 0;
+	}
+	if (!domain_name_ok(val)) {
+		snprintf(err, errlen, "bad domain name '%s' (letters, digits, '-', '_' and '.', up to %u)",
+			 val, VB_DOM_NAME_MAX - 1);
+		return -1;
+	}
+	strcpy(d->gnames[d->nnames++], val);
 	return 0;
 }
 
-bool device_offered(const struct device *d, uint16_t domid)
+/* Is @d offered to @g: bound to any guest, to its domid or to its name? */
+bool device_offered(const struct device *d, const struct guest *g)
 {
 	unsigned int i;
 
-	if (!d->nguests)
+	if (d->any_guest || (!d->nguests && !d->nnames))
 		return true;
 	for (i = 0; i < d->nguests; i++)
-		if (d->guests[i] == domid)
+		if (d->guests[i] == g->domid)
+			return true;
+	for (i = 0; g->name[0] && i < d->nnames; i++)
+		if (!strcmp(d->gnames[i], g->name))
 			return true;
 	return false;
+}
+
+/* Is @d bound to exactly one guest (one domid or one name)? */
+bool device_one_guest(const struct device *d)
+{
+	return !d->any_guest && d->nguests + d->nnames == 1;
+}
+
+/* Free a device that is no longer (or never was) in the backend's table. */
+void device_free(struct device *d)
+{
+	if (!d)
+		return;
+	if (d->ops && d->ops->destroy)
+		d->ops->destroy(d);
+	free(d->spec);
+	free(d);
 }
 
 /*
@@ -109,20 +174,26 @@ uint64_t devinst_features(const struct devinst *di)
 
 void device_describe(const struct device *d, char *buf, size_t len)
 {
-	char what[256] = "", who[128] = "every guest";
+	char what[256] = "", who[256] = "every guest";
 
 	if (d->ops->describe)
 		d->ops->describe(d, what, sizeof(what));
-	if (d->nguests) {
+	if (d->nguests || d->nnames) {
 		size_t n = snprintf(who, sizeof(who), "guest");
 		unsigned int i;
 
 		for (i = 0; i < d->nguests && n < sizeof(who); i++)
 			n += snprintf(who + n, sizeof(who) - n, "%s%u",
 				      i ? "," : " ", d->guests[i]);
+		for (i = 0; i < d->nnames && n < sizeof(who); i++)
+			n += snprintf(who + n, sizeof(who) - n, "%s%s",
+				      i || d->nguests ? "," : " ",
+				      d->gnames[i]);
 	}
-	snprintf(buf, len, "device %u: %s%s%s (for %s)", d->dev_num,
-		 d->ops->kind, *what ? " " : "", what, who);
+	snprintf(buf, len, "device %u%s%s%s: %s%s%s (for %s%s)", d->dev_num,
+		 d->name[0] ? " (" : "", d->name, d->name[0] ? ")" : "",
+		 d->ops->kind, *what ? " " : "", what, who,
+		 d->exclusive ? ", one at a time" : "");
 }
 
 struct devinst *devinst_create(struct device *d, struct guest *g)
@@ -158,6 +229,8 @@ void devinst_destroy(struct devinst *di)
 		di->dev->ops->inst_free(di);
 	list_del_init(&di->dev_link);
 	g->inst[di->dev->dev_num] = NULL;
+	if (di->dev->holder == g)
+		device_release(di->dev);
 	free(di->vq);
 	free(di);
 }
@@ -208,6 +281,7 @@ void devinst_fail(struct devinst *di, const char *fmt, ...)
 		  di->dev->dev_num, why);
 	if (devinst_broken(di))
 		return;
+	di->dev->errors++;
 	devinst_clear(di);
 	di->status |= VIRTIO_CONFIG_S_NEEDS_RESET;
 	di->generation++;

@@ -1357,9 +1357,9 @@ struct device *gpu_parse(const char *arg, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (gpu->vnc && d->nguests != 1) {
+	if (gpu->vnc && (d->nguests != 1 || d->nnames || d->any_guest)) {
 		/* a port shows one display: whose must be said */
-		snprintf(err, errlen, "vnc= needs exactly one guest=");
+		snprintf(err, errlen, "vnc= needs exactly one guest=DOMID");
 		goto fail;
 	}
 	free(copy);

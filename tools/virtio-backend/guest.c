@@ -18,6 +18,53 @@
 #include <stdlib.h>
 
 #include "backend.h"
+#include "xs.h"
+
+/* "5 (web1)", or "5" for a guest whose name we do not know. */
+static const char *guest_label(const struct guest *g, char *buf, size_t len)
+{
+	if (g->name[0])
+		snprintf(buf, len, "%u (%s)", g->domid, g->name);
+	else
+		snprintf(buf, len, "%u", g->domid);
+	return buf;
+}
+
+static const char *name_error(int err)
+{
+	switch (err) {
+	case -ENODEV:
+		return "no xenstore in this domain";
+	case -EACCES:
+		return "xenstore does not let this domain read it";
+	case -ENOENT:
+		return "xenstore has no such domain or no name for it";
+	case -ENAMETOOLONG:
+		return "its name is too long";
+	}
+	return strerror(-err);
+}
+
+/* Learn @g's domain name, once, when it connects. */
+static void guest_name(struct guest *g)
+{
+	struct backend *be = g->be;
+	int r = -ENODEV;
+
+	if (be->domain_name)
+		r = be->domain_name(g->domid, g->name, sizeof(g->name));
+	if (!r && g->name[0])
+		return;
+	g->name[0] = '\0';
+	if (!r)
+		r = -ENOENT;
+	if (backend_names_wanted(be))
+		vb_log("guest %u: domain name unavailable (%s): it gets only the devices for any guest or for guest=%u",
+		       g->domid, name_error(r), g->domid);
+	else
+		vb_debug("guest %u: domain name unavailable (%s)", g->domid,
+			 name_error(r));
+}
 
 struct guest *guest_find(struct backend *be, uint16_t domid)
 {
@@ -77,10 +124,11 @@ static struct guest *guest_new(struct backend *be, void *tctx, uint16_t domid,
 	outq_init(&g->out);
 	list_init(&g->deferred);
 	list_add_tail(&g->link, &be->guests);
+	guest_name(g);
 	for (i = 1; i <= be->ndev; i++) {
 		struct device *d = be->devs[i];
 
-		if (!device_offered(d, domid))
+		if (!d || !device_offered(d, g))
 			continue;
 		g->inst[i] = devinst_create(d, g);
 		if (!g->inst[i]) {
@@ -88,15 +136,77 @@ static struct guest *guest_new(struct backend *be, void *tctx, uint16_t domid,
 			return NULL;
 		}
 	}
-	vb_log("guest %u connected", domid);
+	if (g->name[0])
+		vb_log("guest %u (%s) connected", domid, g->name);
+	else
+		vb_log("guest %u connected", domid);
 	vb_debug("guest %u: its ring is port %#x", domid, port);
 	return g;
 }
 
 void guest_drop(struct guest *g, const char *why)
 {
-	vb_log("guest %u disconnected (%s)", g->domid, why);
+	char who[96];
+
+	vb_log("guest %s disconnected (%s)", guest_label(g, who, sizeof(who)),
+	       why);
 	guest_free(g);
+}
+
+/*
+ * A device served to one guest at a time (struct device.exclusive): may
+ * @g use it now?  The first guest whose driver sends a request naming it
+ * takes it; any other is refused, once in the log, and told READY when
+ * the holder lets go (device_release()).
+ */
+static bool guest_may_use(struct guest *g, struct device *d, bool claim)
+{
+	char who[96], holder[96], what[256] = "";
+	uint64_t bit = 1ULL << (d->dev_num - 1);
+
+	if (!d->exclusive || d->holder == g || (!d->holder && !claim))
+		return true;
+	if (!d->holder) {
+		d->holder = g;
+		vb_log("device %u (%s): attached to guest %s (a writable disk goes to one guest at a time)",
+		       d->dev_num, d->name, guest_label(g, who, sizeof(who)));
+		return true;
+	}
+	if (!(g->refused & bit)) {
+		g->refused |= bit;
+		if (d->ops->describe)
+			d->ops->describe(d, what, sizeof(what));
+		vb_log("device %u (%s): refused to guest %s: guest %s holds it (%s %s, not shared)",
+		       d->dev_num, d->name, guest_label(g, who, sizeof(who)),
+		       guest_label(d->holder, holder, sizeof(holder)),
+		       d->ops->kind, what);
+	}
+	return false;
+}
+
+/* @d's holder let go: the guests refused it may ask again. */
+void device_release(struct device *d)
+{
+	struct backend *be = d->be;
+	uint64_t bit = 1ULL << (d->dev_num - 1);
+	struct list_node *n, *t;
+	char who[96];
+
+	vb_log("device %u (%s): released by guest %s", d->dev_num, d->name,
+	       guest_label(d->holder, who, sizeof(who)));
+	d->holder = NULL;
+	if (!be)
+		return;
+	list_for_each_safe(n, t, &be->guests) {
+		struct guest *g = list_entry(n, struct guest, link);
+
+		if (!(g->refused & bit))
+			continue;
+		g->refused &= ~bit;
+		if (!be->stopping && !d->unplugged && g->connected &&
+		    g->inst[d->dev_num])
+			send_event_device(g, d->dev_num, VA_DEVICE_READY);
+	}
 }
 
 /*
@@ -128,7 +238,8 @@ static void get_devices(struct guest *g, const struct va_rec *r)
 		count = 65536 - offset;
 	memset(resp, 0, sizeof(resp));
 	for (i = 1; i <= be->ndev; i++) {
-		if (!g->inst[i] || be->devs[i]->unplugged || i < offset)
+		if (!g->inst[i] || be->devs[i]->unplugged || i < offset ||
+		    !guest_may_use(g, be->devs[i], false))
 			continue;
 		if (i - offset >= count) {
 			/* a multiple of 8; none after an empty window */
@@ -258,6 +369,15 @@ static void dispatch(struct guest *g, const struct va_rec *r)
 	if (r->type & VA_TYPE_RESPONSE) {
 		/* the parser passes only MEM answers (spec 13) */
 		win_answer(g, r);
+		return;
+	}
+	if (di && !guest_may_use(g, di->dev, !va_id_is_event(r->msg_id))) {
+		/* held by another guest: absent for GET_DEVICE_INFO, busy else */
+		if (r->msg_id == VA_GET_DEVICE_INFO)
+			no_device(g, r);
+		else if (r->msg_id != VA_AVAIL_CHAIN &&
+			 !va_id_is_event(r->msg_id))
+			reply_error(g, r, EBUSY);
 		return;
 	}
 	if (!di) {
@@ -413,18 +533,173 @@ void backend_init(struct backend *be, const struct transport_ops *tops,
 	memset(be, 0, sizeof(*be));
 	be->tops = tops;
 	be->tpriv = tpriv;
+	be->domain_name = xs_domain_name;
 	list_init(&be->guests);
 }
 
-/* Give @d the next dev_num.  Returns it, or -1 when there are too many. */
+/*
+ * Give @d a dev_num: the next never used, or once all were, the lowest
+ * free one (so a guest that just saw a number REMOVED does not see it
+ * come back at once for another device).  Command-line devices are named
+ * after their kind and number.  Returns the number, -ENOSPC when there
+ * are too many devices, -EEXIST when the name is taken.
+ */
 int backend_add_device(struct backend *be, struct device *d)
 {
-	if (be->ndev >= VA_MAX_DEVICES)
-		return -1;
+	unsigned int n = 0, i;
+
+	if (be->ndev < VA_MAX_DEVICES) {
+		n = be->ndev + 1;
+	} else {
+		for (i = 1; i <= VA_MAX_DEVICES && !n; i++)
+			if (!be->devs[i])
+				n = i;
+	}
+	if (!n)
+		return -ENOSPC;
+	if (!d->name[0])
+		snprintf(d->name, sizeof(d->name), "%s%u", d->ops->kind, n);
+	if (backend_find_device(be, d->name))
+		return -EEXIST;
 	d->be = be;
-	d->dev_num = ++be->ndev;
-	be->devs[d->dev_num] = d;
-	return d->dev_num;
+	d->dev_num = n;
+	be->devs[n] = d;
+	if (n > be->ndev)
+		be->ndev = n;
+	return n;
+}
+
+struct device *backend_find_device(struct backend *be, const char *name)
+{
+	unsigned int i;
+
+	for (i = 1; i <= be->ndev; i++)
+		if (be->devs[i] && !strcmp(be->devs[i]->name, name))
+			return be->devs[i];
+	return NULL;
+}
+
+/* Does a device name its guests by domain name (so guests need theirs)? */
+bool backend_names_wanted(const struct backend *be)
+{
+	unsigned int i;
+
+	for (i = 1; i <= be->ndev; i++)
+		if (be->devs[i] && be->devs[i]->nnames)
+			return true;
+	return false;
+}
+
+/* Give @d's instances to the guests it is offered to, READY to the live. */
+static void device_announce(struct backend *be, struct device *d)
+{
+	struct list_node *n, *t;
+	char desc[512];
+
+	device_describe(d, desc, sizeof(desc));
+	vb_log("%s: added", desc);
+	list_for_each_safe(n, t, &be->guests) {
+		struct guest *g = list_entry(n, struct guest, link);
+
+		if (!device_offered(d, g))
+			continue;
+		g->inst[d->dev_num] = devinst_create(d, g);
+		if (!g->inst[d->dev_num]) {
+			guest_err(g, "device %u: out of memory: not offered",
+				  d->dev_num);
+			continue;
+		}
+		if (g->connected)
+			send_event_device(g, d->dev_num, VA_DEVICE_READY);
+	}
+}
+
+/*
+ * Hot-plug @d (parsed, not started): start it (and the keyboard and
+ * pointer of a gpu with vnc=, its companion), number it and tell the
+ * guests it is offered to.  Takes @d: on failure it is freed and @err
+ * says why.
+ */
+int backend_plug_device(struct backend *be, struct device *d, char *err,
+			size_t errlen)
+{
+	struct device *in = gpu_input_wanted(d);
+	unsigned int i, free_slots = VA_MAX_DEVICES - be->ndev;
+	int r = -1;
+
+	for (i = 1; i <= be->ndev; i++)
+		free_slots += !be->devs[i];
+	if (in) {
+		d->companion = in;
+		in->origin = d->origin;
+		snprintf(in->name, sizeof(in->name), "%.*s-input",
+			 (int)sizeof(in->name) - 7, d->name);
+	}
+	if (backend_find_device(be, d->name) ||
+	    (in && backend_find_device(be, in->name))) {
+		snprintf(err, errlen, "a device named '%s' exists",
+			 d->name);
+		goto out;
+	}
+	if (free_slots < (in ? 2U : 1U)) {
+		snprintf(err, errlen, "too many devices (at most %u)",
+			 VA_MAX_DEVICES);
+		goto out;
+	}
+	if (device_start(d, err, errlen) ||
+	    (in && device_start(in, err, errlen)))
+		goto out;
+	backend_add_device(be, d);
+	device_announce(be, d);
+	if (in) {
+		backend_add_device(be, in);
+		device_announce(be, in);
+	}
+	return 0;
+out:
+	d->companion = NULL;
+	device_free(d);
+	device_free(in);
+	return r;
+}
+
+static void device_unplug_one(struct backend *be, struct device *d)
+{
+	struct list_node *n, *t;
+	char desc[512];
+
+	device_describe(d, desc, sizeof(desc));
+	/* no READY to the guests it was refused to: it is going */
+	d->unplugged = true;
+	list_for_each_safe(n, t, &be->guests) {
+		struct guest *g = list_entry(n, struct guest, link);
+		struct devinst *di = g->inst[d->dev_num];
+
+		g->refused &= ~(1ULL << (d->dev_num - 1));
+		if (!di)
+			continue;
+		if (g->connected)
+			send_event_device(g, d->dev_num, VA_DEVICE_REMOVED);
+		devinst_destroy(di);
+	}
+	be->devs[d->dev_num] = NULL;
+	vb_log("%s: removed", desc);
+	device_free(d);
+}
+
+/*
+ * Hot-unplug @d for good: its guests get EVENT_DEVICE REMOVED, their
+ * instances and outstanding requests are dropped, the host resource is
+ * closed.  A gpu's companion goes with it.
+ */
+void backend_remove_device(struct backend *be, struct device *d)
+{
+	struct device *in = d->companion;
+
+	d->companion = NULL;
+	device_unplug_one(be, d);
+	if (in)
+		device_unplug_one(be, in);
 }
 
 /* Exit: free every guest (no lines: we are leaving, not they) and device. */
@@ -441,7 +716,7 @@ void backend_hotplug(struct backend *be, bool plug)
 	unsigned int i;
 
 	for (i = 1; i <= be->ndev; i++) {
-		if (be->devs[i]->unplugged != plug)
+		if (!be->devs[i] || be->devs[i]->unplugged != plug)
 			continue;
 		d = be->devs[i];
 		if (plug)
@@ -453,6 +728,8 @@ void backend_hotplug(struct backend *be, bool plug)
 	}
 	d->unplugged = !plug;
 	vb_log("device %u: %s", d->dev_num, plug ? "plugged back" : "unplugged");
+	if (!plug && d->holder)
+		device_release(d);
 	list_for_each_safe(n, t, &be->guests) {
 		struct guest *g = list_entry(n, struct guest, link);
 
@@ -469,14 +746,11 @@ void backend_fini(struct backend *be)
 {
 	unsigned int i;
 
+	be->stopping = true;
 	while (!list_empty(&be->guests))
 		guest_free(list_first_entry(&be->guests, struct guest, link));
 	for (i = 1; i <= be->ndev; i++) {
-		struct device *d = be->devs[i];
-
-		if (d->ops->destroy)
-			d->ops->destroy(d);
-		free(d);
+		device_free(be->devs[i]);
 		be->devs[i] = NULL;
 	}
 	be->ndev = 0;

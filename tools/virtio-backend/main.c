@@ -245,9 +245,14 @@ struct options {
 static void add_device(struct backend *be, struct device *d, const char *opt,
 		       const char *err)
 {
+	int r;
+
 	if (!d)
 		usage_error("%s: %s", opt, err);
-	if (backend_add_device(be, d) < 0)
+	r = backend_add_device(be, d);
+	if (r == -EEXIST)
+		usage_error("%s: a device named '%s' exists", opt, d->name);
+	if (r < 0)
 		usage_error("too many devices (at most %u)", VA_MAX_DEVICES);
 }
 
@@ -258,8 +263,10 @@ static void add_gpu(struct backend *be, struct device *d, const char *err)
 
 	add_device(be, d, "--gpu", err);
 	in = gpu_input_wanted(d);
-	if (in)
+	if (in) {
+		d->companion = in;
 		add_device(be, in, "--gpu", "");
+	}
 }
 
 static void parse_args(int argc, char **argv, struct backend *be,

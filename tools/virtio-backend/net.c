@@ -1182,12 +1182,12 @@ static int check_tap(const struct device *d, const char *tap, char *err,
 			 tap);
 		return -1;
 	}
-	if (!pct && d->nguests != 1) {
+	if (!pct && !device_one_guest(d)) {
 		snprintf(err, errlen, "tap name '%s' is the same for every guest: add %%d (the domid), or give one guest=",
 			 tap);
 		return -1;
 	}
-	if (d->nguests) {
+	if (d->nguests && !d->nnames && !d->any_guest) {
 		unsigned int i;
 
 		for (i = 0, most = 1; i < d->nguests; i++)
@@ -1272,7 +1272,7 @@ struct device *net_parse(const char *arg, char *err, size_t errlen)
 	if (check_tap(d, nd->tap, err, errlen))
 		goto fail;
 	/* guests sharing the device must not share an address */
-	nd->mac_per_guest = d->nguests != 1;
+	nd->mac_per_guest = !device_one_guest(d);
 	free(copy);
 	return d;
 fail:

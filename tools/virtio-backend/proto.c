@@ -94,6 +94,9 @@ void reply_error(struct guest *g, const struct va_rec *req, uint32_t err)
 
 	if (!p)
 		return;
+	if (!(req->type & VA_TYPE_BUS) && req->dev_num &&
+	    req->dev_num <= VA_MAX_DEVICES && g->be->devs[req->dev_num])
+		g->be->devs[req->dev_num]->errors++;
 	put_le16(p + offsetof(struct va_bus_error, dev_num), req->dev_num);
 	put_le16(p + offsetof(struct va_bus_error, token), req->token);
 	p[offsetof(struct va_bus_error, msg_id)] = req->msg_id;

@@ -764,7 +764,7 @@ static void setup(void)
 	close(fd);
 
 	backend_init(&be, &fake_ops, NULL);
-	snprintf(arg, sizeof(arg), "%s,serial=test-serial-0123", img);
+	snprintf(arg, sizeof(arg), "%s,shared,serial=test-serial-0123", img);
 	must(blk_parse(arg, err, sizeof(err)), err);
 	snprintf(arg, sizeof(arg), "%s,ro", img_ro);
 	must(blk_parse(arg, err, sizeof(err)), err);
@@ -785,7 +785,7 @@ static void test_options(void)
 		{ "blk", "" },
 		{ "blk", "/x,bogus" },
 		{ "blk", "/x,serial=123456789012345678901" },
-		{ "blk", "/x,guest=abc" },
+		{ "blk", "/x,guest=a/b" },
 		{ "blk", "/x,guest=40000" },
 		{ "console", "tty" },
 		{ "console", "unix:" },
