@@ -491,6 +491,74 @@ void backend_flush(struct backend *be);
 void backend_hotplug(struct backend *be, bool plug);
 void backend_fini(struct backend *be);
 
+/* ---- conf.c: the configuration file ---- */
+
+/* Ring sizes --ring-size and ring-size take; argo-char's largest ring. */
+#define VB_RING_MIN		(128U << 10)
+#define VB_RING_MAX		(16U << 20)
+#define VB_ARGO_RING_MAX	((16U << 20) - 64)
+#define VB_PARTNERS_MAX		256U
+/* The control socket's path, sun_path's size included. */
+#define VB_CONTROL_MAX		108U
+
+/* Text that grows up to a bound (64 KiB), then stops (@full). */
+struct vb_text {
+	char *buf;
+	size_t len;
+	size_t cap;
+	bool full;
+};
+
+void text_add(struct vb_text *t, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void text_free(struct vb_text *t);
+
+/**
+ * struct conf - a configuration, read and checked
+ * @ring_size: [backend] ring-size, 0 when not given
+ * @control: [backend] control, "" when not given
+ * @devs: its devices, parsed (not started), in the order read
+ * @where: "FILE:LINE" of each device's section
+ * @errors: errors found (conf_load() returns NULL if any)
+ */
+struct conf {
+	uint32_t ring_size;
+	char control[VB_CONTROL_MAX];
+	uint16_t partners[VB_PARTNERS_MAX];
+	unsigned int npartners;
+	struct device *devs[VA_MAX_DEVICES];
+	char where[VA_MAX_DEVICES][300];
+	unsigned int ndevs;
+	unsigned int errors;
+	/* every section's name, good or not, for duplicates */
+	char seen[2 * VA_MAX_DEVICES][VB_DEV_NAME_MAX];
+	char seen_where[2 * VA_MAX_DEVICES][300];
+	unsigned int nseen;
+};
+
+int vb_parse_ring_size(const char *s, uint32_t *out);
+struct conf *conf_load(const char *path, struct vb_text *err);
+int conf_parse(struct conf *c, const char *text, size_t len,
+	       const char *file, struct vb_text *err);
+void conf_free(struct conf *c);
+int conf_apply(struct backend *be, struct conf *c, struct vb_text *out);
+
+/* ---- ctl.c: the control socket and its client ---- */
+
+struct ctl_server;
+
+struct ctl_server *ctl_new(struct backend *be, const char *config);
+int ctl_listen(struct ctl_server *srv, const char *path, char *err,
+	       size_t errlen);
+int ctl_attach(struct ctl_server *srv, int fd);
+void ctl_tick(struct ctl_server *srv);
+int ctl_timeout_ms(const struct ctl_server *srv);
+void ctl_free(struct ctl_server *srv);
+int ctl_request(struct backend *be, const char *config, const char *req,
+		struct vb_text *out);
+int ctl_reload(struct backend *be, const char *config, struct vb_text *out);
+int ctl_client(const char *path, const char *req);
+
 /* ---- loop.c: the poll() loop ---- */
 
 /**

@@ -83,14 +83,14 @@
 #include "argo_io.h"
 
 #define DEFAULT_RING_SIZE	(1U << 20)
-#define MIN_RING_SIZE		(128U << 10)
-#define MAX_RING_SIZE		(16U << 20)
-/* argo-char's largest ring: 16M asks for this */
-#define ARGO_MAX_RING		((16U << 20) - 64)
-#define MAX_PARTNERS		256
+#define MAX_PARTNERS		VB_PARTNERS_MAX
+/* Where the control socket is with --config, and where ctl looks. */
+#define DEFAULT_CONTROL		"/run/virtio-argo/control.sock"
 
 static const char usage_text[] =
 "usage: " VB_NAME " [OPTIONS] DEVICE...\n"
+"       " VB_NAME " --config FILE|DIR [OPTIONS] [DEVICE...]\n"
+"       " VB_NAME " ctl [--control PATH] list|add ...|remove NAME|reload\n"
 "\n"
 "The device side of VirtIO over Argo: guests running virtio-argo.ko find\n"
 "the devices below on Argo port 0x76690001 of this domain.  Every device is\n"
@@ -99,9 +99,12 @@ static const char usage_text[] =
 "in the order given.\n"
 "\n"
 "devices:\n"
-"  --blk PATH[,ro][,serial=S][,guest=DOMID]\n"
+"  --blk PATH[,ro][,shared][,serial=S][,guest=DOMID]\n"
 "        virtio-blk on a raw image file or block device; ro: read-only;\n"
-"        serial: the id string (up to 20 characters, default argo-blkN)\n"
+"        serial: the id string (up to 20 characters, default argo-blkN).\n"
+"        A writable disk is attached to one guest at a time (the first\n"
+"        whose driver asks; the others are refused, and the log says so)\n"
+"        unless shared: then every guest it is for writes it at once\n"
 "  --console MODE[,port[=NAME]|,hvc][,guest=DOMID]\n"
 "        virtio-console, one port; MODE is one of\n"
 "          stdio       standard input to the guest, its output to stdout\n"
@@ -133,9 +136,20 @@ static const char usage_text[] =
 "        pointer for the guest as the next device; needs one guest=.\n"
 "        Needs guests whose virtio-argo has memory windows: without them\n"
 "        the display stays black\n"
-"  guest=DOMID (repeatable) offers the device to those domains only.\n"
+"  guest=DOMID (repeatable) offers the device to those domains only;\n"
+"  guest=NAME names a domain by its Xen name (read from xenstore when it\n"
+"  connects: it follows the domain across reboots); guest=any: every one.\n"
 "\n"
 "options:\n"
+"  --config FILE|DIR  devices and settings from a configuration file (or\n"
+"                    every DIR/*.conf, sorted); see docs/virtio-argo.md.\n"
+"                    Every device there must name its guests.  SIGHUP or\n"
+"                    `ctl reload` reads it again: devices gone are\n"
+"                    removed, new ones added, unchanged ones untouched\n"
+"  --check-config    check the configuration, print its devices, exit\n"
+"                    (0: good, 2: errors, each as FILE:LINE: message)\n"
+"  --control PATH    the control socket (default with --config:\n"
+"                    " DEFAULT_CONTROL "; without: none)\n"
 "  --partner DOMID   serve DOMID through a ring only it may fill (for Xen\n"
 "                    without mac-permissive); repeat for more domains.\n"
 "                    Default: one ring any domain may fill\n"
@@ -144,14 +158,22 @@ static const char usage_text[] =
 "  -v, --verbose     log every request\n"
 "  -h, --help        this text\n"
 "\n"
+"control (" VB_NAME " ctl [--control PATH] COMMAND):\n"
+"  list              guests (domid, name, state) and devices (name, type,\n"
+"                    guests, state, requests, bytes, errors)\n"
+"  add TYPE NAME KEY=VALUE...   hot-plug a device, keys as in a [TYPE NAME]\n"
+"                    section (add alone reads a section on standard input)\n"
+"  remove NAME       hot-unplug a device (guests get EVENT_DEVICE REMOVED)\n"
+"  reload            read the configuration again (as SIGHUP)\n"
+"\n"
 "SIGUSR1 hot-unplugs the highest-numbered device still present (guests\n"
 "get EVENT_DEVICE REMOVED; their outstanding requests are dropped), SIGUSR2\n"
 "plugs back the lowest-numbered unplugged one (EVENT_DEVICE READY).\n"
 "Logs go to stderr.  SIGINT or SIGTERM stops the backend (exit status 0);\n"
-"bad usage exits with 2, other failures with 1.  Needs read-write access\n"
+"bad usage or configuration exits with 2, other failures with 1.  Needs read-write access\n"
 "to /dev/argo and to the images, and CAP_NET_ADMIN for --net; nothing else.\n";
 
-static volatile sig_atomic_t stop, hotplug;
+static volatile sig_atomic_t stop, hotplug, reload;
 
 static void on_signal(int sig)
 {
@@ -161,6 +183,11 @@ static void on_signal(int sig)
 static void on_hotplug(int sig)
 {
 	hotplug = sig;
+}
+
+static void on_reload(int sig)
+{
+	reload = sig;
 }
 
 static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
@@ -217,29 +244,20 @@ static unsigned long parse_num(const char *s, const char *what,
 
 static uint32_t parse_size(const char *s)
 {
-	unsigned long long v;
-	char *end;
+	uint32_t v;
 
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || end == s)
-		usage_error("bad ring size '%s'", s);
-	if (*end == 'k' || *end == 'K') {
-		v <<= 10;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v <<= 20;
-		end++;
-	}
-	if (*end || v < MIN_RING_SIZE || v > MAX_RING_SIZE)
+	if (vb_parse_ring_size(s, &v))
 		usage_error("ring size '%s' is not 128K to 16M", s);
-	return v > ARGO_MAX_RING ? ARGO_MAX_RING : (uint32_t)v;
+	return v;
 }
 
 struct options {
 	uint16_t partners[MAX_PARTNERS];
 	unsigned int npartners;
 	uint32_t ring_size;
+	const char *config;
+	const char *control;
+	bool check_config;
 };
 
 static void add_device(struct backend *be, struct device *d, const char *opt,
@@ -320,17 +338,164 @@ static void parse_args(int argc, char **argv, struct backend *be,
 			o->partners[o->npartners++] = d;
 		} else if (opt_value(argc, argv, &i, "--ring-size", &val)) {
 			o->ring_size = parse_size(val);
+		} else if (opt_value(argc, argv, &i, "--config", &val)) {
+			o->config = val;
+		} else if (opt_value(argc, argv, &i, "--control", &val)) {
+			if (val[0] != '/' || strlen(val) >= VB_CONTROL_MAX - 16)
+				usage_error("--control needs an absolute path of up to %u bytes",
+					    VB_CONTROL_MAX - 17);
+			o->control = val;
+		} else if (!strcmp(a, "--check-config")) {
+			o->check_config = true;
 		} else {
 			usage_error("unknown argument '%s'", a);
 		}
 	}
-	if (!be->ndev)
-		usage_error("no device: give at least one --blk, --console, --gpu, --net or --rng");
+	if (!be->ndev && !o->config)
+		usage_error("no device: give at least one --blk, --console, --gpu, --net or --rng, or --config");
+	if (o->check_config && !o->config)
+		usage_error("--check-config needs --config");
+}
+
+/*
+ * The configuration's devices join the command line's (after them) and
+ * its [backend] settings apply where the command line gave none.  Bad
+ * configuration: every error, then exit 2.
+ */
+static void load_config(struct backend *be, struct options *o)
+{
+	struct vb_text err = { 0 };
+	struct conf *c = conf_load(o->config, &err);
+	unsigned int i;
+
+	if (!c) {
+		fputs(err.buf ? err.buf : "", stderr);
+		fprintf(stderr, "%s: %s: bad configuration\n", VB_NAME,
+			o->config);
+		text_free(&err);
+		backend_fini(be);
+		exit(2);
+	}
+	text_free(&err);
+	if (!o->ring_size)
+		o->ring_size = c->ring_size;
+	if (!o->npartners) {
+		memcpy(o->partners, c->partners, sizeof(c->partners));
+		o->npartners = c->npartners;
+	}
+	if (!o->control && c->control[0]) {
+		static char control[VB_CONTROL_MAX];
+
+		snprintf(control, sizeof(control), "%s", c->control);
+		o->control = control;
+	}
+	for (i = 0; i < c->ndevs; i++) {
+		struct device *d = c->devs[i], *in;
+		int r;
+
+		c->devs[i] = NULL;
+		r = backend_add_device(be, d);
+		if (r < 0) {
+			fprintf(stderr, "%s: %s\n", c->where[i],
+				r == -EEXIST ? "a command-line device has that name" :
+				"too many devices");
+			device_free(d);
+			conf_free(c);
+			backend_fini(be);
+			exit(2);
+		}
+		in = gpu_input_wanted(d);
+		if (in) {
+			d->companion = in;
+			in->origin = d->origin;
+			snprintf(in->name, sizeof(in->name), "%.*s-input",
+				 (int)sizeof(in->name) - 7, d->name);
+			if (backend_add_device(be, in) < 0) {
+				fprintf(stderr, "%s: too many devices\n",
+					c->where[i]);
+				device_free(in);
+				d->companion = NULL;
+				conf_free(c);
+				backend_fini(be);
+				exit(2);
+			}
+		}
+	}
+	conf_free(c);
+}
+
+/* --check-config: what the backend would serve, one line a device. */
+static void print_devices(struct backend *be)
+{
+	unsigned int i;
+
+	for (i = 1; i <= be->ndev; i++) {
+		const struct device *d = be->devs[i];
+
+		if (d->spec)
+			printf("device %u %s: %s\n", d->dev_num, d->name,
+			       d->spec);
+		else
+			printf("device %u %s: %s (command line)\n",
+			       d->dev_num, d->name, d->ops->kind);
+	}
+	printf("%u device%s, configuration OK\n", be->ndev,
+	       be->ndev == 1 ? "" : "s");
+}
+
+/* argo-virtio-backend ctl [--control PATH] COMMAND [ARG...] */
+static int ctl_main(int argc, char **argv)
+{
+	const char *path = DEFAULT_CONTROL;
+	struct vb_text req = { 0 };
+	int i = 2, r;
+
+	if (i < argc && !strncmp(argv[i], "--control", 9)) {
+		if (argv[i][9] == '=') {
+			path = argv[i] + 10;
+		} else if (!argv[i][9] && i + 1 < argc) {
+			path = argv[++i];
+		} else {
+			fprintf(stderr, "%s ctl: --control needs a path\n",
+				VB_NAME);
+			return 2;
+		}
+		i++;
+	}
+	if (i >= argc || !strcmp(argv[i], "-h") ||
+	    !strcmp(argv[i], "--help")) {
+		fprintf(i >= argc ? stderr : stdout,
+			"usage: %s ctl [--control PATH] list|add TYPE NAME KEY=VALUE...|add (a section on stdin)|remove NAME|reload\n",
+			VB_NAME);
+		return i >= argc ? 2 : 0;
+	}
+	for (; i < argc; i++)
+		text_add(&req, "%s%s", req.len ? " " : "", argv[i]);
+	if (!strcmp(req.buf, "add")) {
+		char buf[4096];
+		size_t n;
+
+		/* the section comes on standard input */
+		text_add(&req, "\n");
+		while ((n = fread(buf, 1, sizeof(buf), stdin)) > 0)
+			text_add(&req, "%.*s", (int)n, buf);
+	}
+	text_add(&req, "\n");
+	if (req.full) {
+		fprintf(stderr, "%s ctl: request too long\n", VB_NAME);
+		text_free(&req);
+		return 2;
+	}
+	r = ctl_client(path, req.buf);
+	text_free(&req);
+	return r;
 }
 
 struct run_ctx {
 	struct backend *be;
 	struct argo_io *io;
+	struct ctl_server *ctl;
+	const char *config;
 };
 
 /* The nearest of the transport's timers and the gpu's PNG writes. */
@@ -338,10 +503,13 @@ static int loop_timeout(void *ctx)
 {
 	struct run_ctx *rc = ctx;
 	int a = argo_io_timeout(rc->io), b = gpu_timeout_ms(rc->be);
+	int c = ctl_timeout_ms(rc->ctl);
 
-	if (a < 0)
-		return b;
-	return b < 0 || a < b ? a : b;
+	if (a < 0 || (b >= 0 && b < a))
+		a = b;
+	if (a < 0 || (c >= 0 && c < a))
+		a = c;
+	return a;
 }
 
 /* After each poll() round: retry timers, then send what was queued. */
@@ -356,6 +524,15 @@ static void loop_round(void *ctx)
 		backend_hotplug(rc->be, hotplug == SIGUSR2);
 		hotplug = 0;
 	}
+	if (reload) {
+		struct vb_text out = { 0 };
+
+		reload = 0;
+		ctl_reload(rc->be, rc->config, &out);
+		text_free(&out);
+	}
+	if (rc->ctl)
+		ctl_tick(rc->ctl);
 	backend_flush(rc->be);
 }
 
@@ -379,10 +556,25 @@ int main(int argc, char **argv)
 	 * bounded by what the guests may make us hold (VB_GUEST_BUDGET,
 	 * VB_OUTQ_MAX).
 	 */
+	if (argc > 1 && !strcmp(argv[1], "ctl"))
+		return ctl_main(argc, argv);
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	backend_init(&be, argo_io_ops(), NULL);
 	parse_args(argc, argv, &be, &o);
+	if (o.config)
+		load_config(&be, &o);
+	if (o.check_config) {
+		print_devices(&be);
+		backend_fini(&be);
+		return 0;
+	}
+	if (!o.ring_size)
+		o.ring_size = DEFAULT_RING_SIZE;
+	if (!o.control && o.config)
+		o.control = DEFAULT_CONTROL;
+	memset(&rc, 0, sizeof(rc));
+	rc.config = o.config;
 
 	/* a reader going away is an error on that write, not our death */
 	signal(SIGPIPE, SIG_IGN);
@@ -394,23 +586,37 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_hotplug;
 	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_handler = on_reload;
+	sigaction(SIGHUP, &sa, NULL);
 	/* delivered only inside ppoll(): see loop.c */
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGUSR1);
 	sigaddset(&block, SIGUSR2);
+	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 
 	for (i = 1; i <= be.ndev; i++) {
 		char err[256], desc[512];
 
 		if (device_start(be.devs[i], err, sizeof(err))) {
-			vb_log("device %u: %s", i, err);
+			vb_log("device %u (%s): %s", i, be.devs[i]->name, err);
 			goto out;
 		}
 		device_describe(be.devs[i], desc, sizeof(desc));
 		vb_log("%s", desc);
+	}
+	if (o.control) {
+		char err[256];
+
+		rc.ctl = ctl_new(&be, o.config);
+		if (!rc.ctl || ctl_listen(rc.ctl, o.control, err,
+					  sizeof(err))) {
+			vb_log("control socket: %s",
+			       rc.ctl ? err : "out of memory");
+			goto out;
+		}
 	}
 	rc.be = &be;
 	rc.io = argo_io_open(&be, o.partners, o.npartners, o.ring_size);
@@ -425,10 +631,12 @@ int main(int argc, char **argv)
 		ret = 0;
 	}
 	/* guests first: their state refers to the endpoints */
+	ctl_free(rc.ctl);
 	backend_fini(&be);
 	argo_io_close(rc.io);
 	return ret;
 out:
+	ctl_free(rc.ctl);
 	backend_fini(&be);
 	return ret;
 }
