@@ -43,8 +43,6 @@
 void text_add(struct vb_text *t, const char *fmt, ...)
 {
 	va_list ap;
-	size_t room;
-	int n;
 
 	if (t->full)
 		return;
@@ -59,7 +57,9 @@ void text_add(struct vb_text *t, const char *fmt, ...)
 		t->buf[0] = '\0';
 	}
 	for (;;) {
-		room = t->cap - t->len;
+		size_t room = t->cap - t->len;
+		int n;
+
 		va_start(ap, fmt);
 		n = vsnprintf(t->buf + t->len, room, fmt, ap);
 		va_end(ap);
@@ -217,7 +217,8 @@ struct parse_ctx {
 	struct conf *c;
 	struct vb_text *err;
 	const char *file;
-	unsigned int errors;
+	unsigned int errors;		/* in the current section */
+	unsigned int total;		/* in this text */
 	struct section s;
 	/* [backend] keys seen in this configuration (once each) */
 	unsigned int ring_line, control_line;
@@ -232,6 +233,7 @@ static void perr(struct parse_ctx *p, unsigned int line, const char *fmt, ...)
 	va_list ap;
 
 	p->errors++;
+	p->total++;
 	p->c->errors++;
 	if (p->c->errors > CONF_ERRORS_MAX)
 		return;
@@ -606,7 +608,7 @@ int conf_parse(struct conf *c, const char *text, size_t len,
 	       const char *file, struct vb_text *err)
 {
 	struct parse_ctx p = { .c = c, .err = err, .file = file };
-	unsigned int errors = c->errors, ln = 0;
+	unsigned int ln = 0;
 	char line[CONF_LINE_MAX + 1];
 	size_t off = 0;
 
@@ -627,7 +629,7 @@ int conf_parse(struct conf *c, const char *text, size_t len,
 		off += n + 1;
 	}
 	section_end(&p);
-	return c->errors == errors ? 0 : -1;
+	return p.total ? -1 : 0;
 }
 
 /* Read @path, a regular file of at most CONF_FILE_MAX bytes. */
@@ -767,7 +769,7 @@ static struct device *conf_find(const struct conf *c, const char *name)
  * nothing).  Devices of the command line and of `ctl add` are not the
  * configuration's; a name of theirs in @c refuses the whole reload.
  * Takes the devices of @c.  Reports each step in @out; 0 when all went,
- * -1 otherwise.
+ * -1 when a device could not be added, -2 when nothing was changed.
  */
 int conf_apply(struct backend *be, struct conf *c, struct vb_text *out)
 {
@@ -780,7 +782,7 @@ int conf_apply(struct backend *be, struct conf *c, struct vb_text *out)
 		if (d && d->origin != DEV_CONFIG) {
 			text_add(out, "%s: device '%s' is a device of %s: remove it first\n",
 				 c->where[i], d->name, origin_name(d->origin));
-			ret = -1;
+			ret = -2;
 		}
 	}
 	if (ret)

@@ -290,8 +290,8 @@ int ctl_reload(struct backend *be, const char *config, struct vb_text *out)
 	ret = conf_apply(be, c, &rep);
 	conf_free(c);
 	text_add(out, "%s", rep.buf ? rep.buf : "");
-	text_add(out, ret ? "ERROR not every device could be added\n" :
-		 "OK\n");
+	text_add(out, ret == -2 ? "ERROR nothing changed\n" : ret ?
+		 "ERROR not every device could be added\n" : "OK\n");
 	for (line = rep.buf ? strtok_r(rep.buf, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save))
 		vb_log("reload: %s", line);
@@ -416,16 +416,18 @@ static void client_cb(struct watch *w, short revents)
 	if (c->state != CTL_READING)
 		return;
 	for (;;) {
-		char junk[512];
 		size_t room = CTL_REQ_MAX - c->reqlen;
 		ssize_t n;
 
 		/* past the bound: read on (to see its end), keep nothing */
-		if (room)
+		if (room) {
 			n = recv(w->fd, c->req + c->reqlen, room,
 				 MSG_DONTWAIT);
-		else
+		} else {
+			char junk[512];
+
 			n = recv(w->fd, junk, sizeof(junk), MSG_DONTWAIT);
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))

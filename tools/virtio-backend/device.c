@@ -73,9 +73,6 @@ static bool domain_name_ok(const char *s)
 int device_option(struct device *d, const char *key, const char *val,
 		  char *err, size_t errlen)
 {
-	unsigned long domid;
-	char *end;
-
 	if (strcmp(key, "guest")) {
 		snprintf(err, errlen, "unknown option '%s'", key);
 		return -1;
@@ -98,6 +95,9 @@ int device_option(struct device *d, const char *key, const char *val,
 		return 0;
 	}
 	if (val[0] >= '0' && val[0] <= '9') {
+		unsigned long domid;
+		char *end;
+
 		errno = 0;
 		domid = strtoul(val, &end, 0);
 		if (errno || *end || domid >= 0x7FF0) {

@@ -161,8 +161,8 @@ void guest_drop(struct guest *g, const char *why)
  */
 static bool guest_may_use(struct guest *g, struct device *d, bool claim)
 {
-	char who[96], holder[96], what[256] = "";
 	uint64_t bit = 1ULL << (d->dev_num - 1);
+	char who[96];
 
 	if (!d->exclusive || d->holder == g || (!d->holder && !claim))
 		return true;
@@ -173,6 +173,8 @@ static bool guest_may_use(struct guest *g, struct device *d, bool claim)
 		return true;
 	}
 	if (!(g->refused & bit)) {
+		char holder[96], what[256] = "";
+
 		g->refused |= bit;
 		if (d->ops->describe)
 			d->ops->describe(d, what, sizeof(what));
@@ -546,11 +548,13 @@ void backend_init(struct backend *be, const struct transport_ops *tops,
  */
 int backend_add_device(struct backend *be, struct device *d)
 {
-	unsigned int n = 0, i;
+	unsigned int n = 0;
 
 	if (be->ndev < VA_MAX_DEVICES) {
 		n = be->ndev + 1;
 	} else {
+		unsigned int i;
+
 		for (i = 1; i <= VA_MAX_DEVICES && !n; i++)
 			if (!be->devs[i])
 				n = i;
@@ -665,6 +669,7 @@ out:
 
 static void device_unplug_one(struct backend *be, struct device *d)
 {
+	struct guest *holder = d->holder;
 	struct list_node *n, *t;
 	char desc[512];
 
@@ -678,7 +683,8 @@ static void device_unplug_one(struct backend *be, struct device *d)
 		g->refused &= ~(1ULL << (d->dev_num - 1));
 		if (!di)
 			continue;
-		if (g->connected)
+		/* those it is held from never had it: nothing to remove */
+		if (g->connected && (!holder || holder == g))
 			send_event_device(g, d->dev_num, VA_DEVICE_REMOVED);
 		devinst_destroy(di);
 	}
