@@ -30,8 +30,10 @@ done
 on dom0 "$(mac_bg "$backend")" >/dev/null
 on g1 "$(mac_bg "$backend")" >/dev/null
 on g2 "$(mac_bg "$backend")" >/dev/null
+# shared: g1 and dom0 both use b's disk, on purpose (a writable disk goes
+# to one guest at a time unless shared)
 on b "dd if=/dev/zero of=/tmp/blk.img bs=1M count=16 2>/dev/null
-$(mac_bg "argo-virtio-backend --blk /tmp/blk.img --rng >/tmp/vb.log 2>&1")" >/dev/null
+$(mac_bg "argo-virtio-backend --blk /tmp/blk.img,shared --rng >/tmp/vb.log 2>&1")" >/dev/null
 for d in $MAC_DOMAINS; do
 	mac_wait_ring $d 0x76690001
 done

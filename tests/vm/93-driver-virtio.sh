@@ -101,6 +101,6 @@ tap_ok $([ -n "$want" ]; echo $?) "t reported its data's checksum"
 got=$(on drv 'mkdir -p /mnt/img && mount -t ext4 -o ro,loop /tmp/vb/blk.img /mnt/img &&
 	sha256sum </mnt/img/data | cut -d" " -f1; umount /mnt/img')
 tap_is "$got" "$want" "drv's image file holds the same 64 MiB"
-tap_is "$(on drv "grep -c 'guest $t connected' /tmp/vb/backend.log")" 1 \
+tap_is "$(on drv "grep -Ec 'guest $t( \([^)]*\))? connected' /tmp/vb/backend.log")" 1 \
 	"drv's backend logged t's connect once"
 tap_done
