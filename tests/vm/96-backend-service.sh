@@ -1,0 +1,196 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# roles: dom0
+# phase: driver
+# timeout: 900
+#
+# argo-virtio-backend run as a service, in dom0, for two guests of its own
+# (s1 and s2): devices from a configuration directory (one file a guest)
+# plus one writable disk from the command line, which every guest may ask
+# for and only one may have at a time; the control socket.
+#   - s1 gets the command line's disk first; s2 asking for it is refused
+#     and the backend's log says which disk and which guest holds it
+#   - while s1 writes 48 MiB to its configured disk, a disk is hot-added
+#     to s1 with `ctl add`, read, and removed with `ctl remove`; the
+#     write is not disturbed and reads back intact
+#   - a new device in s2's file and SIGHUP: s2 gets it, s1's devices are
+#     not touched
+#   - s1 rebooted (`xl reboot`: a new domid, the same name) gets its
+#     device bound by name back without touching the backend.  That needs
+#     the domain's name from xenstore: where the backend logs that names
+#     are unavailable, these points are skipped, saying so.
+. /rig/tap.sh
+MAC=/tmp/svc
+. /rig/mac.sh
+mkdir -p $MAC
+CTL="argo-virtio-backend ctl --control $MAC/control.sock"
+
+agent="socat -t 900 VSOCK-LISTEN:$MAC_AGENT,reuseaddr,fork EXEC:/bin/sh,stderr"
+for name in s1 s2; do
+	id=$(ON_REBOOT=restart VCPUS=1 /rig/start-domu "$name" "$agent")
+	tap_ok $? "domain $name created (domid $id)"
+	echo "$id" >$MAC/$name.domid
+done
+for name in s1 s2; do
+	tap_is "$(mac_until $name 'echo up' up 300)" up "$name's agent answers over vsock"
+done
+s1=$(mac_domid s1)
+s2=$(mac_domid s2)
+
+# dom0 is the backend here: its own virtio-argo goes; the guests' (loaded
+# at boot) go too until each is told to connect, s1 first
+rmmod virtio_argo 2>/dev/null
+for name in s1 s2; do
+	on $name 'rmmod virtio_argo 2>/dev/null; modprobe -a virtio_blk virtio-rng' >/dev/null
+done
+for img in excl:16 s1:64 hot:8 named:8; do
+	dd if=/dev/zero of=$MAC/${img%%:*}.img bs=1M count=0 seek=${img#*:} 2>/dev/null
+done
+printf 'hot-plugged disk' | dd of=$MAC/hot.img conv=notrunc 2>/dev/null
+printf 'disk bound by name' | dd of=$MAC/named.img conv=notrunc 2>/dev/null
+mkdir -p $MAC/conf.d
+cat >$MAC/conf.d/00-backend.conf <<EOF
+[backend]
+control = $MAC/control.sock
+EOF
+cat >$MAC/conf.d/10-s1.conf <<EOF
+# s1: a writable disk by its domid, a read-only one by its name
+[blk s1-disk]
+path = $MAC/s1.img
+serial = s1-disk
+guest = $s1
+
+[blk s1-named]
+path = $MAC/named.img
+readonly = yes
+serial = s1-named
+guest = s1
+EOF
+cat >$MAC/conf.d/20-s2.conf <<EOF
+[rng s2-rng]
+guest = $s2
+EOF
+tap_is "$(argo-virtio-backend --config $MAC/conf.d --check-config | tail -n 1)" \
+	"4 devices, configuration OK" "--check-config: the directory's 4 devices"
+# the command line's disk: for every guest, one at a time
+argo-virtio-backend --config $MAC/conf.d --blk $MAC/excl.img,serial=excl \
+	</dev/null >$MAC/backend.log 2>&1 &
+echo $! >$MAC/backend.pid
+i=0
+while [ ! -S $MAC/control.sock ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+tap_ok $([ -S $MAC/control.sock ]; echo $?) "the backend listens on its control socket"
+
+# SERIALS: a domain's virtio disks' serials, sorted, on one line
+SERIALS='for b in /sys/block/vd*; do [ -e "$b/serial" ] && cat "$b/serial"; done | sort | tr "\n" " "'
+serials() { on "$1" "$SERIALS"; }
+# disk NAME SERIAL: the block device of NAME with that serial
+disk() {
+	on "$1" "for b in /sys/block/vd*; do [ \"\$(cat \$b/serial 2>/dev/null)\" = $2 ] && basename \$b; done"
+}
+
+# s1 first: it gets the command line's disk
+on s1 "modprobe virtio-argo backends=0" >/dev/null
+i=0
+until grep -Eq "guest $s1( \(s1\))? connected" $MAC/backend.log || [ $i -ge 60 ]; do
+	sleep 0.5; i=$((i + 1))
+done
+names=yes
+if grep -q "guest $s1: domain name unavailable" $MAC/backend.log; then
+	names=no
+	want="excl s1-disk "
+else
+	want="excl s1-disk s1-named "
+fi
+tap_is "$(mac_until s1 "$SERIALS" "$want" 30)" "$want" \
+	"s1's disks: the command line's and its own (names: $names)"
+tap_is "$($CTL list | grep '^device 1 ' | sed 's/.*state=\([^ ]*\).*/\1/')" "held-by-$s1" \
+	"ctl list: the command line's disk is held by s1"
+
+# s2 asks: refused, and the log says why
+on s2 "modprobe virtio-argo backends=0" >/dev/null
+tap_is "$(mac_until s2 'ls /sys/bus/virtio/devices | wc -l' 1 30)" 1 \
+	"s2 has one device (its rng), not the disk s1 holds"
+tap_is "$(serials s2)" "" "s2 has no virtio disk"
+line=$(grep "device 1 (blk1): refused to guest $s2" $MAC/backend.log)
+tap_ok $(echo "$line" | grep -Eq "guest $s1( \(s1\))? holds it \(blk $MAC/excl.img, 32768 sectors, read-write, serial excl, not shared\)$"; echo $?) \
+	"the log says which disk and who holds it"
+echo "# $line"
+
+# 48 MiB written to s1's disk while a disk comes and goes
+d1=$(disk s1 s1-disk)
+on s1 "dd if=/dev/urandom of=/tmp/pat bs=1M count=48 2>/dev/null; sha256sum </tmp/pat | cut -d' ' -f1 >/tmp/pat.sum" >/dev/null
+on s1 "$(mac_bg "dd if=/tmp/pat of=/dev/$d1 bs=256k oflag=direct 2>/tmp/io.err; echo \$? >/tmp/io.rc")" >/dev/null
+sleep 1
+tap_is "$(on s1 'cat /tmp/io.rc 2>/dev/null')" "" "s1 is writing to $d1"
+out=$($CTL add blk hot path=$MAC/hot.img serial=hot guest=$s1 2>&1)
+tap_is "$out" "added hot (device 5)" "ctl add blk hot: added (device 5)"
+i=0
+until dh=$(disk s1 hot) && [ -n "$dh" ] || [ $i -ge 60 ]; do sleep 0.5; i=$((i + 1)); done
+tap_ok $([ -n "$dh" ]; echo $?) "s1: the hot-added disk appears ($dh)"
+tap_is "$(on s1 "dd if=/dev/$dh bs=16 count=1 2>/dev/null")" "hot-plugged disk" \
+	"s1 reads the hot-added disk"
+tap_is "$(on s1 'cat /tmp/io.rc 2>/dev/null')" "" "... while the write to $d1 still runs"
+tap_is "$($CTL remove hot 2>&1)" "removed hot (device 5)" "ctl remove hot"
+tap_is "$(mac_until s1 "ls /sys/block | grep -c '^$dh\$'" 0 30)" 0 "s1: the disk is gone"
+tap_is "$($CTL remove hot 2>&1; echo rc=$?)" \
+	"argo-virtio-backend ctl: no device named 'hot'
+rc=1" "ctl remove of a device not there: the reason, exit 1"
+tap_is "$(mac_until s1 'cat /tmp/io.rc 2>/dev/null' 0 300)" 0 "the 48 MiB write ends well"
+on s1 'cat /tmp/io.err' | sed 's/^/# s1: /'
+tap_is "$(on s1 "echo 3 >/proc/sys/vm/drop_caches; dd if=/dev/$d1 bs=1M count=48 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1")" \
+	"$(on s1 'cat /tmp/pat.sum')" "... and reads back intact"
+req=$($CTL list | grep ' name=s1-disk ' | sed 's/.*requests=\([0-9]*\).*/\1/')
+tap_ok $([ "${req:-0}" -ge 96 ]; echo $?) "ctl list counts s1-disk's requests ($req)"
+
+# a new device in s2's file; SIGHUP: s2 gets it, s1's stay
+cat >>$MAC/conf.d/20-s2.conf <<EOF
+[blk s2-ro]
+path = $MAC/named.img
+readonly = yes
+serial = s2-ro
+guest = $s2
+EOF
+kill -HUP "$(cat $MAC/backend.pid)"
+tap_is "$(mac_until s2 "$SERIALS" "s2-ro " 30)" "s2-ro " \
+	"SIGHUP: s2 gets the device added to its file"
+tap_ok $(grep -q 'reload: 1 added, 0 removed, 3 unchanged' $MAC/backend.log; echo $?) \
+	"the log: 1 added, 0 removed, 3 unchanged"
+tap_is "$(serials s1)" "$want" "s1's disks are untouched"
+
+# s1 rebooted: a new domid, the same name
+if [ $names = no ]; then
+	why=$(grep "guest $s1: domain name unavailable" $MAC/backend.log | head -n 1)
+	for p in "xl reboot s1: a new domid" "s1 (new domid) gets its disk bound by name back"; do
+		tap_skip "$p: the backend cannot read domain names here ($why)"
+	done
+else
+	xl reboot s1
+	i=0
+	while { [ "$(xl domid s1 2>/dev/null)" = "$s1" ] || ! xl domid s1 >/dev/null 2>&1; } &&
+			[ $i -lt 240 ]; do
+		sleep 0.5; i=$((i + 1))
+	done
+	n1=$(xl domid s1 2>/dev/null)
+	echo "$n1" >$MAC/s1.domid
+	tap_ok $([ -n "$n1" ] && [ "$n1" != "$s1" ]; echo $?) "xl reboot s1: a new domid ($s1 -> $n1)"
+	mac_until s1 'echo up' up 300 >/dev/null
+	on s1 "modprobe -a virtio_blk virtio-rng; rmmod virtio_argo 2>/dev/null; modprobe virtio-argo backends=0" >/dev/null
+	# (not s1-disk: it is bound to the old domid; the command line's disk
+	# may have gone to s2, told it is free when the old s1 went)
+	i=0
+	until serials s1 | grep -q 's1-named' || [ $i -ge 60 ]; do sleep 0.5; i=$((i + 1)); done
+	tap_ok $(serials s1 | grep -q 's1-named'; echo $?) \
+		"s1 (new domid) gets its disk bound by name back: $(serials s1)"
+	tap_ok $(grep -q "guest $n1 (s1) connected" $MAC/backend.log; echo $?) \
+		"the log: guest $n1 (s1) connected"
+fi
+tap_ok $(kill -0 "$(cat $MAC/backend.pid)"; echo $?) "the backend still runs"
+sed 's/^/# backend: /' $MAC/backend.log | tail -n 40
+kill "$(cat $MAC/backend.pid)"
+i=0
+while [ -S $MAC/control.sock ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+tap_ok $([ ! -e $MAC/control.sock ]; echo $?) "stopped: its control socket is removed"
+for name in s1 s2; do
+	xl destroy $name 2>/dev/null
+done
+tap_done
