@@ -170,8 +170,9 @@ static const char usage_text[] =
 "get EVENT_DEVICE REMOVED; their outstanding requests are dropped), SIGUSR2\n"
 "plugs back the lowest-numbered unplugged one (EVENT_DEVICE READY).\n"
 "Logs go to stderr.  SIGINT or SIGTERM stops the backend (exit status 0);\n"
-"bad usage or configuration exits with 2, other failures with 1.  Needs read-write access\n"
-"to /dev/argo and to the images, and CAP_NET_ADMIN for --net; nothing else.\n";
+"bad usage or configuration exits with 2, other failures with 1.  Needs\n"
+"read-write access to /dev/argo and to the images, and CAP_NET_ADMIN for\n"
+"--net; nothing else.\n";
 
 static volatile sig_atomic_t stop, hotplug, reload;
 
