@@ -498,8 +498,9 @@ void backend_fini(struct backend *be);
 #define VB_RING_MAX		(16U << 20)
 #define VB_ARGO_RING_MAX	((16U << 20) - 64)
 #define VB_PARTNERS_MAX		256U
-/* The control socket's path, sun_path's size included. */
+/* sun_path's size; the longest control socket path (".PID.tmp" added) */
 #define VB_CONTROL_MAX		108U
+#define VB_CONTROL_PATH_MAX	(VB_CONTROL_MAX - 17U)
 
 /* Text that grows up to a bound (64 KiB), then stops (@full). */
 struct vb_text {

@@ -422,9 +422,10 @@ static void backend_key(struct parse_ctx *p, const char *key, const char *val,
 			return;
 		}
 		p->control_line = ln;
-		if (val[0] != '/' || strlen(val) >= sizeof(c->control))
-			perr(p, ln, "control needs an absolute path of up to %zu bytes",
-			     sizeof(c->control) - 1);
+		/* room for the ".PID.tmp" it is created as (ctl_listen()) */
+		if (val[0] != '/' || strlen(val) > VB_CONTROL_PATH_MAX)
+			perr(p, ln, "control needs an absolute path of up to %u bytes",
+			     VB_CONTROL_PATH_MAX);
 		else
 			snprintf(c->control, sizeof(c->control), "%s", val);
 	} else if (!strcmp(key, "partner")) {

@@ -342,9 +342,9 @@ static void parse_args(int argc, char **argv, struct backend *be,
 		} else if (opt_value(argc, argv, &i, "--config", &val)) {
 			o->config = val;
 		} else if (opt_value(argc, argv, &i, "--control", &val)) {
-			if (val[0] != '/' || strlen(val) >= VB_CONTROL_MAX - 16)
+			if (val[0] != '/' || strlen(val) > VB_CONTROL_PATH_MAX)
 				usage_error("--control needs an absolute path of up to %u bytes",
-					    VB_CONTROL_MAX - 17);
+					    VB_CONTROL_PATH_MAX);
 			o->control = val;
 		} else if (!strcmp(a, "--check-config")) {
 			o->check_config = true;

@@ -378,7 +378,7 @@ static void test_config(void)
 	bad("[backend]\ncolour = red\n",
 	    "t.conf:2: [backend]: unknown key 'colour' (ring-size, control, partner)");
 	bad("[backend]\ncontrol = relative.sock\n",
-	    "t.conf:2: control needs an absolute path of up to 107 bytes");
+	    "t.conf:2: control needs an absolute path of up to 91 bytes");
 	bad("[backend]\npartner = 3\npartner = 3\n",
 	    "t.conf:3: partner 3 is given twice");
 	{
