@@ -670,6 +670,7 @@ out:
 static void device_unplug_one(struct backend *be, struct device *d)
 {
 	struct guest *holder = d->holder;
+	bool gone = d->unplugged;	/* SIGUSR1 told them already */
 	struct list_node *n, *t;
 	char desc[512];
 
@@ -684,7 +685,7 @@ static void device_unplug_one(struct backend *be, struct device *d)
 		if (!di)
 			continue;
 		/* those it is held from never had it: nothing to remove */
-		if (g->connected && (!holder || holder == g))
+		if (g->connected && !gone && (!holder || holder == g))
 			send_event_device(g, d->dev_num, VA_DEVICE_REMOVED);
 		devinst_destroy(di);
 	}

@@ -568,6 +568,17 @@ static void test_exclusive(void)
 	ok(!strcmp(events(6), "1:2") && !strcmp(events(7), ""),
 	   "removing it: REMOVED to its holder, nothing to the guest refused it (%s / %s)",
 	   events(6), events(7));
+	/* a device unplugged by SIGUSR1, then removed: one REMOVED only */
+	nrecs = 0;
+	backend_hotplug(&be, false);
+	backend_flush(&be);
+	ok(!strcmp(events(6), "3:2"), "SIGUSR1 unplugs device 3: REMOVED (%s)",
+	   events(6));
+	nrecs = 0;
+	backend_remove_device(&be, ro);
+	backend_flush(&be);
+	ok(!strcmp(events(6), "") && !backend_find_device(&be, "blk3"),
+	   "removing it then: gone, no second REMOVED (%s)", events(6));
 	backend_fini(&be);
 	log_new();
 }
