@@ -1199,11 +1199,16 @@ static void gpu_destroy(struct device *d)
 static int gpu_start(struct device *d, char *err, size_t errlen)
 {
 	struct gpu *gpu = d->priv;
+	char who[VB_DOM_NAME_MAX];
 
 	if (!gpu->vnc)
 		return 0;
-	gpu->rfb = rfb_listen(gpu->vnc, d, gpu->input, d->guests[0],
-			      gpu->width, gpu->height, err, errlen);
+	if (d->nnames)
+		snprintf(who, sizeof(who), "%s", d->gnames[0]);
+	else
+		snprintf(who, sizeof(who), "%u", d->guests[0]);
+	gpu->rfb = rfb_listen(gpu->vnc, d, gpu->input, who, gpu->width,
+			      gpu->height, err, errlen);
 	return gpu->rfb ? 0 : -1;
 }
 
@@ -1225,8 +1230,11 @@ struct device *gpu_input_wanted(struct device *d)
 	in = input_new(gpu->width, gpu->height);
 	if (!in)
 		return NULL;
+	/* the same one guest, by domid or by name */
 	memcpy(in->guests, d->guests, sizeof(d->guests));
 	in->nguests = d->nguests;
+	memcpy(in->gnames, d->gnames, sizeof(d->gnames));
+	in->nnames = d->nnames;
 	gpu->input = in;
 	return in;
 }
@@ -1357,9 +1365,9 @@ struct device *gpu_parse(const char *arg, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (gpu->vnc && (d->nguests != 1 || d->nnames || d->any_guest)) {
+	if (gpu->vnc && (d->nguests + d->nnames != 1 || d->any_guest)) {
 		/* a port shows one display: whose must be said */
-		snprintf(err, errlen, "vnc= needs exactly one guest=DOMID");
+		snprintf(err, errlen, "vnc= needs exactly one guest= (a domid or a name)");
 		goto fail;
 	}
 	free(copy);

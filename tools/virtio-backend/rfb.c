@@ -97,7 +97,7 @@ struct rfb_client {
 
 struct rfb {
 	struct device *gpu, *input;
-	uint16_t domid;
+	char *who;			/* the guest, as its binding names it */
 	uint32_t width, height;
 	struct watch w_listen;
 	struct list_node clients;
@@ -109,7 +109,7 @@ struct rfb {
 static void rfb_drop(struct rfb_client *c, const char *why)
 {
 	if (why)
-		vb_log("vnc (guest %u): viewer disconnected: %s", c->srv->domid,
+		vb_log("vnc (guest %s): viewer disconnected: %s", c->srv->who,
 		       why);
 	watch_del(&c->w);
 	close(c->w.fd);
@@ -159,20 +159,16 @@ static bool rfb_flush(struct rfb_client *c)
 	return true;
 }
 
-/* The guest's instance of @d, if it has one. */
-static struct devinst *rfb_inst(struct device *d, uint16_t domid)
+/*
+ * The guest's instance of @d, if it has one: the newest, since the
+ * device is offered to one guest only and a guest named by its Xen name
+ * may come back under a new domid before its old instance is gone.
+ */
+static struct devinst *rfb_inst(struct device *d)
 {
-	struct list_node *n, *t;
-
-	if (!d)
+	if (!d || list_empty(&d->insts))
 		return NULL;
-	list_for_each_safe(n, t, &d->insts) {
-		struct devinst *di = list_entry(n, struct devinst, dev_link);
-
-		if (di->g->domid == domid)
-			return di;
-	}
-	return NULL;
+	return list_entry(d->insts.prev, struct devinst, dev_link);
 }
 
 static uint32_t rfb_pixel(const struct rfb_pf *pf, uint32_t xrgb)
@@ -189,7 +185,7 @@ static uint32_t rfb_pixel(const struct rfb_pf *pf, uint32_t xrgb)
 static int rfb_frame(struct rfb_client *c)
 {
 	struct rfb *s = c->srv;
-	struct devinst *di = rfb_inst(s->gpu, s->domid);
+	struct devinst *di = rfb_inst(s->gpu);
 	struct gpu_view v = { 0 };
 	uint8_t hdr[16] = { 0, 0, 0, 1 };
 	uint32_t x, y, *row;
@@ -230,7 +226,7 @@ static int rfb_frame(struct rfb_client *c)
 static void rfb_input(struct rfb_client *c, uint16_t type, uint16_t code,
 		      int32_t value)
 {
-	struct devinst *di = rfb_inst(c->srv->input, c->srv->domid);
+	struct devinst *di = rfb_inst(c->srv->input);
 
 	if (di)
 		input_send(di, type, code, value);
@@ -457,8 +453,8 @@ static void rfb_accept_cb(struct watch *w, short revents)
 	if (fd < 0)
 		return;
 	if (s->nclients >= RFB_CLIENTS || !(c = calloc(1, sizeof(*c)))) {
-		vb_log("vnc (guest %u): a viewer refused (%u at most)",
-		       s->domid, RFB_CLIENTS);
+		vb_log("vnc (guest %s): a viewer refused (%u at most)",
+		       s->who, RFB_CLIENTS);
 		close(fd);
 		return;
 	}
@@ -481,7 +477,7 @@ static void rfb_accept_cb(struct watch *w, short revents)
  */
 void rfb_tick(struct rfb *s)
 {
-	struct devinst *di = rfb_inst(s->gpu, s->domid);
+	struct devinst *di = rfb_inst(s->gpu);
 	struct list_node *n, *t;
 	struct gpu_view v = { 0 };
 
@@ -595,7 +591,7 @@ static int rfb_socket(const char *spec, char *err, size_t errlen)
  * @spec: where to listen: "PORT" (on 127.0.0.1), "ADDR:PORT", "unix:PATH"
  * @gpu: the display's device
  * @input: the guest's virtio-input device, or NULL (view only)
- * @domid: the guest
+ * @who: the guest, as the device's guest= names it (a domid or a name)
  * @width: the display's size, as the viewers see it
  * @height: the display's size
  * @err: set on failure
@@ -604,7 +600,7 @@ static int rfb_socket(const char *spec, char *err, size_t errlen)
  * Return: the server, or NULL.
  */
 struct rfb *rfb_listen(const char *spec, struct device *gpu,
-		       struct device *input, uint16_t domid, uint32_t width,
+		       struct device *input, const char *who, uint32_t width,
 		       uint32_t height, char *err, size_t errlen)
 {
 	struct rfb *s = calloc(1, sizeof(*s));
@@ -617,19 +613,20 @@ struct rfb *rfb_listen(const char *spec, struct device *gpu,
 		return NULL;
 	}
 	fd = rfb_socket(spec, err, errlen);
-	if (fd < 0 || asprintf(&s->desc, "VirtIO-Argo guest %u", domid) < 0 ||
+	if (fd < 0 || asprintf(&s->desc, "VirtIO-Argo guest %s", who) < 0 ||
+	    !(s->who = strdup(who)) ||
 	    (!strncmp(spec, "unix:", 5) && !(s->path = strdup(spec + 5)))) {
 		if (fd >= 0) {
 			snprintf(err, errlen, "out of memory");
 			close(fd);
 		}
+		free(s->who);
 		free(s->desc);
 		free(s);
 		return NULL;
 	}
 	s->gpu = gpu;
 	s->input = input;
-	s->domid = domid;
 	s->width = width;
 	s->height = height;
 	list_init(&s->clients);
@@ -655,6 +652,7 @@ void rfb_close(struct rfb *s)
 	if (s->path)
 		unlink(s->path);
 	free(s->path);
+	free(s->who);
 	free(s->desc);
 	free(s);
 }

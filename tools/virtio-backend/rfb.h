@@ -12,7 +12,7 @@ struct device;
 struct rfb;
 
 struct rfb *rfb_listen(const char *spec, struct device *gpu,
-		       struct device *input, uint16_t domid, uint32_t width,
+		       struct device *input, const char *who, uint32_t width,
 		       uint32_t height, char *err, size_t errlen);
 void rfb_tick(struct rfb *s);
 void rfb_close(struct rfb *s);
