@@ -182,4 +182,15 @@ for f in "$T/at-root/$EX"/modules-load.d/*.conf; do
 	done < <(sed -n 's/^#\?\([a-z][a-z-]*\)$/\1/p' "$f")
 done
 tap_is "$bad" "" "modules-load.d examples: every module named is one of the suite's four"
+# The packaged backend checks the packaged example: as shipped (every
+# device commented out: it serves nothing until edited), and with every
+# commented section and key taken in.
+b=$T/at-root/usr/bin/argo-virtio-backend
+c=$T/at-root/$EX/backend.conf
+tap_is "$("$b" --config "$c" --check-config 2>&1 | tail -n 1)" "0 devices, configuration OK" \
+	"the example backend.conf as shipped: valid, no device"
+sed -E 's/^#(\[|[a-z-]+ = )/\1/' "$c" >"$T/backend-all.conf"
+tap_is "$("$b" --config "$T/backend-all.conf" --check-config 2>&1 | tail -n 1)" \
+	"7 devices, configuration OK" \
+	"the example with every section and key uncommented: valid: its 7 devices (two disks, a network card, a console, an rng, a display and its input)"
 tap_done
