@@ -138,6 +138,7 @@ PrivateTmp=yes
 DevicePolicy=closed
 DeviceAllow=/dev/argo rw
 DeviceAllow=/dev/net/tun rw
+DeviceAllow=/dev/xen/xenbus rw
 CapabilityBoundingSet=CAP_NET_ADMIN
 NoNewPrivileges=yes
 RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET
@@ -148,7 +149,7 @@ EOF
 tap_is "$missing" "" "the unit's sandbox: devices, capabilities, file system, address families, system calls"
 # No AF_INET6, no other device, no other capability, no other writable path.
 tap_is "$(grep -E '^(DeviceAllow|CapabilityBoundingSet|AmbientCapabilities|ReadWritePaths|RestrictAddressFamilies|PrivateDevices|User)=' "$u" | sort | tr '\n' ' ')" \
-	"CapabilityBoundingSet=CAP_NET_ADMIN DeviceAllow=/dev/argo rw DeviceAllow=/dev/net/tun rw RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET " \
+	"CapabilityBoundingSet=CAP_NET_ADMIN DeviceAllow=/dev/argo rw DeviceAllow=/dev/net/tun rw DeviceAllow=/dev/xen/xenbus rw RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET " \
 	"... and nothing more: no other device, capability, writable path or address family"
 exposure=$(SYSTEMD_LOG_COLOR=0 systemd-analyze security --offline=yes --no-pager \
 	"$T/verify/argo-virtio-backend.service" 2>/dev/null |
