@@ -8,6 +8,12 @@
 #   tap_is "$(cat /sys/hypervisor/type)" xen "running on Xen"
 #   tap_done
 
+# Where the test runs from: the rig's /rig/tests, or the collection's
+# folder of a kselftest install (make kselftest-install, docs/kselftest.md),
+# whose bin/ holds the suite's programs and modules/ its test modules.
+TAP_HOME=$(cd "$(dirname "$0")" && pwd)
+[ -d "$TAP_HOME/bin" ] && PATH=$TAP_HOME/bin:$PATH
+
 TAP_N=0
 TAP_FAIL=0
 TAP_SKIP=0
@@ -186,4 +192,39 @@ vsock_bulk_mib() {
 	*-argo-debug) echo 64 ;;
 	*) echo 256 ;;
 	esac
+}
+
+# tap_modprobe MODULE [PARAM=VALUE...]: load one of the suite's test
+# modules (argo_selftest): from the kselftest collection's modules/ when
+# it has it (built against the running kernel by make kselftest-install;
+# argo-core, which it needs, is loaded), else from the kernel's module
+# tree (the rig's images).
+tap_modprobe() {
+	if [ -f "$TAP_HOME/modules/$1.ko" ]; then
+		_m=$1
+		shift
+		insmod "$TAP_HOME/modules/$_m.ko" "$@"
+	else
+		modprobe "$@"
+	fi
+}
+
+# tap_debugfs: debugfs mounted on /sys/kernel/debug (the rig's /init
+# mounts it; a farm's system may not have).
+tap_debugfs() {
+	grep -q ' /sys/kernel/debug debugfs ' /proc/mounts ||
+		mount -t debugfs debugfs /sys/kernel/debug
+}
+
+# tap_role: dom0 or domu, this domain's role: the rig's ROLE, else dom0
+# when Xen gives this domain the all-zero handle that only dom0 has
+# (/sys/hypervisor/uuid), domu otherwise.
+tap_role() {
+	if [ -n "${ROLE:-}" ]; then
+		echo "$ROLE"
+	elif [ "$(cat /sys/hypervisor/uuid 2>/dev/null)" = 00000000-0000-0000-0000-000000000000 ]; then
+		echo dom0
+	else
+		echo domu
+	fi
 }

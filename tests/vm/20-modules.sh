@@ -1,10 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # roles: dom0 domu
+# kselftest: single
 #
 # The four modules load (modprobe resolves argo-core as the dependency of
 # the other three), refuse to unload out of order, and unload cleanly.
-. /rig/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
 CLIENTS="argo_char argo_vsock virtio_argo"
 loaded() { grep -q "^$1 " /proc/modules; }
 

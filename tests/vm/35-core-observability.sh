@@ -1,9 +1,11 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # roles: dom0 domu
+# kselftest: single
 #
 # debugfs lists rings, and argo-core's trace events fire.
-. /rig/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
+tap_debugfs
 D=/sys/kernel/debug/argo
 T=/sys/kernel/tracing
 [ -d $T/events ] || mount -t tracefs tracefs $T
@@ -12,7 +14,7 @@ tap_ok $([ -n "$domid" ]; echo $?) "debugfs status shows the domid ($domid)"
 tap_is "$(sed -n 's/^mechanism //p' $D/status)" xen-hypercall "debugfs status shows the mechanism"
 tap_is "$(sed -n 's/^space_waiters //p' $D/status)" 0 "no sender waits for space"
 
-modprobe argo_selftest mode=echo port=0x7000
+tap_modprobe argo_selftest mode=echo port=0x7000
 line=$(grep '^0x7000 ' $D/rings)
 tap_diag "$line"
 tap_is "$(echo "$line" | awk '{ print $2 }')" 32756 "debugfs lists the echo ring, partner ANY (32756)"
@@ -30,7 +32,7 @@ echo >$T/trace
 # the scheduler alone.
 echo 0 >$T/options/record-cmd
 echo 1 >$T/events/argo/enable
-modprobe argo_selftest mode=self
+tap_modprobe argo_selftest mode=self
 tap_ok $? "self test traffic with tracing on"
 rmmod argo_selftest
 echo 0 >$T/events/argo/enable
