@@ -26,6 +26,11 @@
 #   make deb                            dist/virtio-argo-dkms_V_all.deb and
 #                                       dist/argo-tools_V_ARCH.deb, with
 #                                       dpkg-buildpackage from debian/
+#   make kselftest-install INSTALL_PATH=DIR [KDIR=]
+#                                       the in-guest tests as the kselftest
+#                                       collection virtio-argo, for a
+#                                       kernel's run_kselftest.sh
+#                                       (docs/kselftest.md)
 #   make clean
 #
 # docs/install.md explains each.
@@ -52,7 +57,7 @@ DKMS_FILES := COPYING Kbuild dkms.conf \
 DIST ?= $(CURDIR)/dist
 
 .PHONY: all modules clean check check-quick bench clean-cache unit install uninstall modules_install \
-	modules_uninstall dkms-src dkms-install dkms-uninstall deb
+	modules_uninstall dkms-src dkms-install dkms-uninstall deb kselftest-install
 
 all: modules
 
@@ -108,6 +113,12 @@ dkms-uninstall:
 DEB_WORK ?= $(CURDIR)/build/deb
 deb:
 	bash scripts/make-deb "$(DIST)" "$(VERSION)" "$(DEB_WORK)"
+
+# The kselftest collection (scripts/kselftest-install): its test module
+# needs the modules' Module.symvers, hence `modules` first.
+INSTALL_PATH ?=
+kselftest-install: modules
+	INSTALL_PATH="$(INSTALL_PATH)" KDIR="$(KDIR)" bash scripts/kselftest-install
 
 # Not kbuild's `M=... clean`: that deletes every *.o and *.ko below this
 # folder, including the rig's work folder build/ (its module builds).
