@@ -8,7 +8,7 @@
 #    ${XDG_CACHE_HOME:-~/.cache}/virtio-argo: what the rig downloads or
 #    builds from other projects' sources (apt lists, Xen, its tools, the
 #    kernels, the debug kernel, the sid chroot, vsock_test, checkpatch,
-#    the Flask policies, the fuzz corpora).  It outlives the clone, so a
+#    run_kselftest.sh, the Flask policies, the fuzz corpora).  It outlives the clone, so a
 #    fresh clone (and CI on the developer's machine) starts warm.  Each
 #    entry is keyed on what it was built from (package versions, config
 #    and script hashes, the compiler) and a stale one is never used; each
