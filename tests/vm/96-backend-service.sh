@@ -15,10 +15,13 @@
 #     remove`; the writes go on undisturbed and read back intact
 #   - a new device in s2's file and SIGHUP: s2 gets it, s1's devices are
 #     not touched
-#   - s1 rebooted (`xl reboot`: a new domid, the same name) gets its
-#     device bound by name back without touching the backend.  That needs
-#     the domain's name from xenstore: where the backend logs that names
-#     are unavailable, these points are skipped, saying so.
+#   - s1 comes back as a new domain of the same name (what a reboot is to
+#     Xen: `xl destroy`, then `xl create` of the same configuration; a new
+#     domid) and gets its device bound by name back without touching the
+#     backend.  That needs the domain's name from xenstore: where the
+#     backend logs that names are unavailable, these points are skipped,
+#     saying so.  (`xl reboot` itself left the rig's PV guest running
+#     under its old domid when tried: the cause is not known yet.)
 . /rig/tap.sh
 MAC=/tmp/svc
 . /rig/mac.sh
@@ -162,22 +165,18 @@ tap_ok $(grep -q 'reload: 1 added, 0 removed, 3 unchanged' $MAC/backend.log; ech
 	"the log: 1 added, 0 removed, 3 unchanged"
 tap_is "$(serials s1)" "$want" "s1's disks are untouched"
 
-# s1 rebooted: a new domid, the same name
+# s1 again: a new domain, a new domid, the same name
 if [ $names = no ]; then
 	why=$(grep "guest $s1: domain name unavailable" $MAC/backend.log | head -n 1)
-	for p in "xl reboot s1: a new domid" "s1 (new domid) gets its disk bound by name back"; do
+	for p in "s1 destroyed and created again: a new domid" "s1 (new domid) gets its disk bound by name back"; do
 		tap_skip "$p" "the backend cannot read domain names here ($why)"
 	done
 else
-	xl reboot s1
-	i=0
-	while { [ "$(xl domid s1 2>/dev/null)" = "$s1" ] || ! xl domid s1 >/dev/null 2>&1; } &&
-			[ $i -lt 240 ]; do
-		sleep 0.5; i=$((i + 1))
-	done
-	n1=$(xl domid s1 2>/dev/null)
+	xl destroy s1
+	n1=$(ON_REBOOT=restart VCPUS=1 /rig/start-domu s1 "$agent")
 	echo "$n1" >$MAC/s1.domid
-	tap_ok $([ -n "$n1" ] && [ "$n1" != "$s1" ]; echo $?) "xl reboot s1: a new domid ($s1 -> $n1)"
+	tap_ok $([ -n "$n1" ] && [ "$n1" != "$s1" ]; echo $?) \
+		"s1 destroyed and created again: a new domid ($s1 -> $n1)"
 	mac_until s1 'echo up' up 300 >/dev/null
 	on s1 "modprobe -a virtio_blk virtio-rng; rmmod virtio_argo 2>/dev/null; modprobe virtio-argo backends=0" >/dev/null
 	# (not s1-disk: it is bound to the old domid; the command line's disk

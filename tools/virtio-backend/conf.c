@@ -764,6 +764,17 @@ static struct device *conf_find(const struct conf *c, const char *name)
 	return NULL;
 }
 
+/* Is @d another device's companion (a vnc display's input device)? */
+static bool conf_companion(const struct backend *be, const struct device *d)
+{
+	unsigned int i;
+
+	for (i = 1; i <= be->ndev; i++)
+		if (be->devs[i] && be->devs[i]->companion == d)
+			return true;
+	return false;
+}
+
 /*
  * Make the configured devices what @c says: remove those gone or changed,
  * add those new or changed, leave the others alone (their guests see
@@ -784,6 +795,10 @@ int conf_apply(struct backend *be, struct conf *c, struct vb_text *out)
 			text_add(out, "%s: device '%s' is a device of %s: remove it first\n",
 				 c->where[i], d->name, origin_name(d->origin));
 			ret = -2;
+		} else if (d && conf_companion(be, d)) {
+			text_add(out, "%s: device '%s' is the input device of a display: choose another name\n",
+				 c->where[i], d->name);
+			ret = -2;
 		}
 	}
 	if (ret)
@@ -791,7 +806,8 @@ int conf_apply(struct backend *be, struct conf *c, struct vb_text *out)
 	for (i = 1; i <= be->ndev; i++) {
 		struct device *d = be->devs[i], *nd;
 
-		if (!d || d->origin != DEV_CONFIG)
+		/* a display's input device comes and goes with the display */
+		if (!d || d->origin != DEV_CONFIG || conf_companion(be, d))
 			continue;
 		nd = conf_find(c, d->name);
 		if (nd && d->spec && nd->spec && !strcmp(d->spec, nd->spec))

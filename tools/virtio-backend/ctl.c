@@ -405,6 +405,27 @@ static void client_write(struct ctl_client *c)
 	c->w.events = 0;
 }
 
+/*
+ * A reply over the bound (text_add() stopped adding): cut it back to its
+ * last whole line and end it with an ERROR line, so that the client sees
+ * why it is short.
+ */
+static void reply_too_long(struct vb_text *t)
+{
+	static const char msg[] = "ERROR reply too long\n";
+	char *nl;
+
+	if (!t->buf || t->cap < sizeof(msg))
+		return;
+	if (t->len > t->cap - sizeof(msg))
+		t->len = t->cap - sizeof(msg);
+	t->buf[t->len] = '\0';
+	nl = strrchr(t->buf, '\n');
+	t->len = nl ? (size_t)(nl - t->buf) + 1 : 0;
+	memcpy(t->buf + t->len, msg, sizeof(msg));
+	t->len += sizeof(msg) - 1;
+}
+
 static void client_cb(struct watch *w, short revents)
 {
 	struct ctl_client *c = w->priv;
@@ -419,15 +440,18 @@ static void client_cb(struct watch *w, short revents)
 		size_t room = CTL_REQ_MAX - c->reqlen;
 		ssize_t n;
 
-		/* past the bound: read on (to see its end), keep nothing */
-		if (room) {
-			n = recv(w->fd, c->req + c->reqlen, room,
-				 MSG_DONTWAIT);
-		} else {
-			char junk[512];
-
-			n = recv(w->fd, junk, sizeof(junk), MSG_DONTWAIT);
+		/*
+		 * The bound reached and no end of request in it: answer now
+		 * and read no more (a client that keeps sending would else
+		 * hold the loop here for as long as it likes).
+		 */
+		if (!room) {
+			c->too_long = true;
+			c->state = CTL_READY;
+			w->events = 0;
+			return;
 		}
+		n = recv(w->fd, c->req + c->reqlen, room, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -436,10 +460,6 @@ static void client_cb(struct watch *w, short revents)
 			c->state = CTL_DONE;
 			w->events = 0;
 			return;
-		}
-		if (!room && n > 0) {
-			c->too_long = true;
-			continue;
 		}
 		c->reqlen += n;
 		c->req[c->reqlen] = '\0';
@@ -539,7 +559,7 @@ void ctl_tick(struct ctl_server *srv)
 				ctl_request(srv->be, srv->config, c->req,
 					    &c->out);
 			if (c->out.full)
-				text_add(&c->out, "\nERROR reply too long\n");
+				reply_too_long(&c->out);
 			c->state = CTL_WRITING;
 			c->deadline = now + CTL_TIMEOUT_MS;
 			client_write(c);

@@ -621,6 +621,44 @@ static void test_names(void)
 
 /* ---- reload ---- */
 
+/* A display with vnc= brings an input device, which is no section's. */
+static void test_reload_display(void)
+{
+	char path[128], text[256];
+	struct vb_text out = { 0 };
+	struct device *in;
+	int r;
+
+	backend_init(&be, &fake_ops, NULL);
+	snprintf(path, sizeof(path), "%s/display.conf", dir);
+	snprintf(text, sizeof(text),
+		 "[gpu screen]\nvnc = unix:%s/vnc.sock\nguest = 5\n", dir);
+	write_file(path, text);
+	r = ctl_reload(&be, path, &out);
+	text_free(&out);
+	in = backend_find_device(&be, "screen-input");
+	if (!r)
+		r = ctl_reload(&be, path, &out);
+	ok(!r && in && out.buf &&
+	   !strcmp(out.buf, "0 added, 0 removed, 1 unchanged\nOK\n") &&
+	   backend_find_device(&be, "screen-input") == in,
+	   "a display with vnc=: a reload leaves it and its input device alone");
+	text_free(&out);
+	snprintf(text, sizeof(text),
+		 "[gpu screen]\nvnc = unix:%s/vnc.sock\nguest = 5\n"
+		 "[rng screen-input]\nguest = 5\n", dir);
+	write_file(path, text);
+	r = ctl_reload(&be, path, &out);
+	ok(r < 0 && out.buf &&
+	   strstr(out.buf, ": device 'screen-input' is the input device of a display: choose another name\nERROR nothing changed\n") &&
+	   backend_find_device(&be, "screen-input") == in,
+	   "a section named as a display's input device: refused, nothing changed");
+	text_free(&out);
+	backend_fini(&be);
+	log_new();
+}
+
+
 static void test_reload(void)
 {
 	char path[128], text[1024], want[1024];
@@ -965,6 +1003,7 @@ int main(void)
 	test_exclusive();
 	test_names();
 	test_reload();
+	test_reload_display();
 	test_control();
 
 	fclose(logf);
