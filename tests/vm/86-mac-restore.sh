@@ -31,7 +31,7 @@ echo "RG-UP $(head -n 1 /tmp/h.out)"
 wait
 echo "RG-LISTEN $(cat /tmp/l.out)"
 echo "RG-HOLD $(sed -n 2p /tmp/h.out)"'
-id=$(LABEL=argo_guest_t MEM=160 /rig/start-domu rg "$cmd")
+id=$(LABEL=argo_guest_t MEM=192 /rig/start-domu rg "$cmd")
 tap_ok $? "guest rg created as argo_guest_t (domid $id)"
 echo "$id" >$MAC/rg.domid
 mac_wait_ring rg 0x8300
