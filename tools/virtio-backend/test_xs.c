@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <argo/kshim_user.h>
+
 #include "xs.h"
 #include "test_tap.h"
 
@@ -37,19 +39,6 @@ static char sock_path[sizeof(dir) + 16];
 static uint16_t want_domid;
 
 /* ---- the fake xenstored ---- */
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static bool read_all(int fd, unsigned char *buf, size_t len)
 {
@@ -84,10 +73,10 @@ static void send_msg_tx(int fd, uint32_t type, uint32_t id, uint32_t tx,
 {
 	unsigned char hdr[HDR];
 
-	put32(hdr, type);
-	put32(hdr + 4, id);
-	put32(hdr + 8, tx);
-	put32(hdr + 12, len);
+	put_le32(hdr, type);
+	put_le32(hdr + 4, id);
+	put_le32(hdr + 8, tx);
+	put_le32(hdr + 12, len);
 	write_all(fd, hdr, sizeof(hdr));
 	write_all(fd, payload, n);
 }
@@ -123,13 +112,13 @@ static void fake_xenstored(int lfd, int okfd, serve_fn serve)
 	fd = accept(lfd, NULL, NULL);
 	if (fd < 0 || !read_all(fd, hdr, sizeof(hdr)))
 		return;
-	len = get32(hdr + 12);
+	len = get_le32(hdr + 12);
 	n = snprintf(want, sizeof(want), "/local/domain/%u/name", want_domid) + 1;
-	if (get32(hdr) != XS_READ || get32(hdr + 8) || len != (uint32_t)n ||
+	if (get_le32(hdr) != XS_READ || get_le32(hdr + 8) || len != (uint32_t)n ||
 	    !read_all(fd, body, len) || memcmp(body, want, n))
 		return;
 	write_all(okfd, "y", 1);
-	serve(fd, get32(hdr + 4));
+	serve(fd, get_le32(hdr + 4));
 	close(fd);
 }
 
@@ -258,8 +247,8 @@ static void serve_short_hdr(int fd, uint32_t id)
 {
 	unsigned char hdr[HDR] = { 0 };
 
-	put32(hdr, XS_READ);
-	put32(hdr + 4, id);
+	put_le32(hdr, XS_READ);
+	put_le32(hdr + 4, id);
 	write_all(fd, hdr, 10);
 }
 
@@ -335,10 +324,10 @@ static void serve_drip(int fd, uint32_t id)
 	unsigned char msg[HDR + 7];
 	size_t i;
 
-	put32(msg, XS_READ);
-	put32(msg + 4, id);
-	put32(msg + 8, 0);
-	put32(msg + 12, 7);
+	put_le32(msg, XS_READ);
+	put_le32(msg + 4, id);
+	put_le32(msg + 8, 0);
+	put_le32(msg + 12, 7);
 	memcpy(msg + HDR, "guest-1", 7);
 	for (i = 0; i < sizeof(msg); i++) {
 		write_all(fd, msg + i, 1);

@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <argo/kshim_user.h>
+
 #include "xs.h"
 
 /* From the xs_wire.h ABI, restated (see above). */
@@ -81,19 +83,6 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-static void put32(unsigned char *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
 /* Wait for @events on the connection until its deadline. */
@@ -247,8 +236,8 @@ static int xs_reply(struct xs_conn *c, uint32_t req_id, uint32_t *type,
 
 		if (ret)
 			return ret;
-		*type = get32(hdr);
-		*len = get32(hdr + 12);
+		*type = get_le32(hdr);
+		*len = get_le32(hdr + 12);
 		if (*len > XS_PAYLOAD_MAX)
 			return -EIO;
 		ret = xs_recv(c, buf, *len);
@@ -256,7 +245,7 @@ static int xs_reply(struct xs_conn *c, uint32_t req_id, uint32_t *type,
 			return ret;
 		if (*type == XS_WATCH_EVENT)
 			continue;
-		return get32(hdr + 4) == req_id && !get32(hdr + 8) ? 0 : -EIO;
+		return get_le32(hdr + 4) == req_id && !get_le32(hdr + 8) ? 0 : -EIO;
 	}
 }
 
@@ -287,10 +276,10 @@ int xs_domain_name(uint16_t domid, char *name, size_t len)
 	n = snprintf((char *)req + XS_HDR_SIZE, sizeof(req) - XS_HDR_SIZE,
 		     "/local/domain/%u/name", domid) + 1;
 	id = ++next_id;
-	put32(req, XS_READ);
-	put32(req + 4, id);
-	put32(req + 8, 0);
-	put32(req + 12, n);
+	put_le32(req, XS_READ);
+	put_le32(req + 4, id);
+	put_le32(req + 8, 0);
+	put_le32(req + 12, n);
 
 	c.deadline = now_ms() + XS_TIMEOUT_MS;
 	ret = xs_open(&c);
