@@ -15,13 +15,12 @@
 #     remove`; the writes go on undisturbed and read back intact
 #   - a new device in s2's file and SIGHUP: s2 gets it, s1's devices are
 #     not touched
-#   - s1 comes back as a new domain of the same name (what a reboot is to
-#     Xen: `xl destroy`, then `xl create` of the same configuration; a new
-#     domid) and gets its device bound by name back without touching the
-#     backend.  That needs the domain's name from xenstore: where the
-#     backend logs that names are unavailable, these points are skipped,
-#     saying so.  (`xl reboot` itself left the rig's PV guest running
-#     under its old domid when tried: the cause is not known yet.)
+#   - `xl reboot s1`: s1 comes back as a new domain of the same name (a
+#     new domid: xl's on_reboot = "restart" builds it anew) and gets its
+#     device bound by name back without touching the backend.  That needs
+#     the domain's name from xenstore: where the backend logs that names
+#     are unavailable, these points are skipped, saying so.
+#   - `xl shutdown s2`: s2 powers itself off
 . /rig/tap.sh
 MAC=/tmp/svc
 . /rig/mac.sh
@@ -168,15 +167,22 @@ tap_is "$(serials s1)" "$want" "s1's disks are untouched"
 # s1 again: a new domain, a new domid, the same name
 if [ $names = no ]; then
 	why=$(grep "guest $s1: domain name unavailable" $MAC/backend.log | head -n 1)
-	for p in "s1 destroyed and created again: a new domid" "s1 (new domid) gets its disk bound by name back"; do
+	for p in "xl reboot s1: a new domid" "s1 (new domid) gets its disk bound by name back"; do
 		tap_skip "$p" "the backend cannot read domain names here ($why)"
 	done
 else
-	xl destroy s1
-	n1=$(ON_REBOOT=restart VCPUS=1 /rig/start-domu s1 "$agent")
+	xl reboot s1 2>&1 | sed "s/^/# xl: /"
+	i=0 n1=$s1
+	while { [ -z "$n1" ] || [ "$n1" = "$s1" ]; } && [ $i -lt 240 ]; do
+		sleep 0.5
+		i=$((i + 1))
+		n1=$(xl domid s1 2>/dev/null)
+	done
 	echo "$n1" >$MAC/s1.domid
 	tap_ok $([ -n "$n1" ] && [ "$n1" != "$s1" ]; echo $?) \
-		"s1 destroyed and created again: a new domid ($s1 -> $n1)"
+		"xl reboot s1: a new domid ($s1 -> $n1, after $((i / 2)) s)"
+	tap_ok $(grep -q '@@RIG:domu@@ reboot requested' /var/log/xen/console/guest-s1.log; echo $?) \
+		"s1 rebooted in order: its init says 'reboot requested'"
 	mac_until s1 'echo up' up 300 >/dev/null
 	on s1 "modprobe -a virtio_blk virtio-rng; rmmod virtio_argo 2>/dev/null; modprobe virtio-argo backends=0" >/dev/null
 	# (not s1-disk: it is bound to the old domid; the command line's disk
@@ -194,6 +200,11 @@ kill "$(cat $MAC/backend.pid)"
 i=0
 while [ -S $MAC/control.sock ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 tap_ok $([ ! -e $MAC/control.sock ]; echo $?) "stopped: its control socket is removed"
+# `xl shutdown`: the guest powers itself off (its init obeys the request)
+timeout 60 xl shutdown -w s2 2>&1 | sed "s/^/# xl: /"
+tap_ok $(! xl domid s2 >/dev/null 2>&1 &&
+	grep -q '@@RIG:domu@@ power-off requested' /var/log/xen/console/guest-s2.log; echo $?) \
+	"xl shutdown s2: it powered off in order, and is gone"
 for name in s1 s2; do
 	xl destroy $name 2>/dev/null
 done
