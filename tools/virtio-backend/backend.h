@@ -467,6 +467,23 @@ struct transport_ops {
  * @domain_name: how a guest's name is read (xs_domain_name(); the tests
  *	bring their own)
  */
+/* Ring sizes --ring-size and ring-size take; argo-char's largest ring. */
+#define VB_RING_MIN		(128U << 10)
+#define VB_RING_MAX		(16U << 20)
+#define VB_ARGO_RING_MAX	((16U << 20) - 64)
+#define VB_PARTNERS_MAX		256U
+/* sun_path's size; the longest control socket path (".PID.tmp" added) */
+#define VB_CONTROL_MAX		108U
+#define VB_CONTROL_PATH_MAX	(VB_CONTROL_MAX - 17U)
+
+/* A configuration's [backend] section (zero: not set). */
+struct vb_settings {
+	uint32_t ring_size;
+	char control[VB_CONTROL_MAX];
+	uint16_t partners[VB_PARTNERS_MAX];
+	unsigned int npartners;
+};
+
 struct backend {
 	const struct transport_ops *tops;
 	void *tpriv;
@@ -477,6 +494,9 @@ struct backend {
 	struct list_node guests;
 	struct ratelimit rl;		/* lines about no particular guest */
 	uint8_t v1_told[65536 / 8];	/* domains told we are protocol 2 */
+	/* the configuration's [backend] settings at start (a reload
+	 * cannot change them, only say so) */
+	struct vb_settings started;
 };
 
 void backend_init(struct backend *be, const struct transport_ops *tops,
@@ -493,14 +513,6 @@ void backend_fini(struct backend *be);
 
 /* ---- conf.c: the configuration file ---- */
 
-/* Ring sizes --ring-size and ring-size take; argo-char's largest ring. */
-#define VB_RING_MIN		(128U << 10)
-#define VB_RING_MAX		(16U << 20)
-#define VB_ARGO_RING_MAX	((16U << 20) - 64)
-#define VB_PARTNERS_MAX		256U
-/* sun_path's size; the longest control socket path (".PID.tmp" added) */
-#define VB_CONTROL_MAX		108U
-#define VB_CONTROL_PATH_MAX	(VB_CONTROL_MAX - 17U)
 
 /* Text that grows up to a bound (64 KiB), then stops (@full). */
 struct vb_text {
@@ -523,10 +535,7 @@ void text_free(struct vb_text *t);
  * @errors: errors found (conf_load() returns NULL if any)
  */
 struct conf {
-	uint32_t ring_size;
-	char control[VB_CONTROL_MAX];
-	uint16_t partners[VB_PARTNERS_MAX];
-	unsigned int npartners;
+	struct vb_settings set;		/* [backend] */
 	struct device *devs[VA_MAX_DEVICES];
 	char where[VA_MAX_DEVICES][300];
 	unsigned int ndevs;
@@ -558,6 +567,7 @@ void ctl_free(struct ctl_server *srv);
 int ctl_request(struct backend *be, const char *config, const char *req,
 		struct vb_text *out);
 int ctl_reload(struct backend *be, const char *config, struct vb_text *out);
+void ctl_settings_started(struct backend *be, const struct vb_settings *set);
 int ctl_client(const char *path, const char *req);
 
 /* ---- loop.c: the poll() loop ---- */

@@ -413,7 +413,7 @@ static void backend_key(struct parse_ctx *p, const char *key, const char *val,
 			return;
 		}
 		p->ring_line = ln;
-		if (vb_parse_ring_size(val, &c->ring_size))
+		if (vb_parse_ring_size(val, &c->set.ring_size))
 			perr(p, ln, "ring-size '%s' is not 128K to 16M", val);
 	} else if (!strcmp(key, "control")) {
 		if (p->control_line) {
@@ -427,7 +427,7 @@ static void backend_key(struct parse_ctx *p, const char *key, const char *val,
 			perr(p, ln, "control needs an absolute path of up to %u bytes",
 			     VB_CONTROL_PATH_MAX);
 		else
-			snprintf(c->control, sizeof(c->control), "%s", val);
+			snprintf(c->set.control, sizeof(c->set.control), "%s", val);
 	} else if (!strcmp(key, "partner")) {
 		unsigned int i;
 
@@ -437,17 +437,17 @@ static void backend_key(struct parse_ctx *p, const char *key, const char *val,
 			perr(p, ln, "partner '%s' is not a domain id", val);
 			return;
 		}
-		for (i = 0; i < c->npartners; i++)
-			if (c->partners[i] == v) {
+		for (i = 0; i < c->set.npartners; i++)
+			if (c->set.partners[i] == v) {
 				perr(p, ln, "partner %lu is given twice", v);
 				return;
 			}
-		if (c->npartners >= ARRAY_SIZE(c->partners)) {
+		if (c->set.npartners >= ARRAY_SIZE(c->set.partners)) {
 			perr(p, ln, "at most %zu partners",
-			     ARRAY_SIZE(c->partners));
+			     ARRAY_SIZE(c->set.partners));
 			return;
 		}
-		c->partners[c->npartners++] = v;
+		c->set.partners[c->set.npartners++] = v;
 	} else {
 		perr(p, ln, "[backend]: unknown key '%s' (ring-size, control, partner)",
 		     key);

@@ -207,7 +207,7 @@ static int ctl_add(struct backend *be, const char *arg, struct vb_text *out)
 		text_add(out, "ERROR the device is not valid\n");
 		goto out;
 	}
-	if (c->ndevs != 1 || c->ring_size || c->control[0] || c->npartners) {
+	if (c->ndevs != 1 || c->set.ring_size || c->set.control[0] || c->set.npartners) {
 		text_add(out, "ERROR add takes exactly one device section\n");
 		goto out;
 	}
@@ -259,6 +259,58 @@ static int ctl_remove(struct backend *be, const char *name,
 	return 0;
 }
 
+static bool partners_equal(const struct vb_settings *a,
+			   const struct vb_settings *b)
+{
+	unsigned int i, j;
+
+	if (a->npartners != b->npartners)
+		return false;
+	for (i = 0; i < a->npartners; i++) {
+		for (j = 0; j < b->npartners; j++)
+			if (a->partners[i] == b->partners[j])
+				break;
+		if (j == b->npartners)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * [backend] settings are taken once, at start: the ring is registered and
+ * the control socket bound by then.  A reload that changes them says so
+ * (on every reload, until the backend is restarted) rather than leave the
+ * user believing they took effect.
+ */
+static void settings_note(const struct backend *be,
+			  const struct vb_settings *now, struct vb_text *out)
+{
+	const struct vb_settings *was = &be->started;
+	char keys[32] = "";
+
+	if (now->ring_size != was->ring_size)
+		strcat(keys, ", ring-size");
+	if (strcmp(now->control, was->control))
+		strcat(keys, ", control");
+	if (!partners_equal(now, was))
+		strcat(keys, ", partner");
+	if (keys[0])
+		text_add(out, "[backend] %s changed: it takes effect when the backend is restarted\n",
+			 keys + 2);
+}
+
+/**
+ * ctl_settings_started() - remember the configuration's [backend] settings
+ * @be: the backend
+ * @set: the settings it starts with
+ *
+ * A later reload compares its [backend] section with these.
+ */
+void ctl_settings_started(struct backend *be, const struct vb_settings *set)
+{
+	be->started = *set;
+}
+
 /*
  * Reload the configuration at @config into @be (ctl reload and SIGHUP):
  * nothing changes if it has an error.  The report goes to @out and to
@@ -288,6 +340,8 @@ int ctl_reload(struct backend *be, const char *config, struct vb_text *out)
 		goto out;
 	}
 	ret = conf_apply(be, c, &rep);
+	if (ret != -2)
+		settings_note(be, &c->set, &rep);
 	conf_free(c);
 	text_add(out, "%s", rep.buf ? rep.buf : "");
 	text_add(out, ret == -2 ? "ERROR nothing changed\n" : ret ?

@@ -378,16 +378,17 @@ static void load_config(struct backend *be, struct options *o)
 		exit(2);
 	}
 	text_free(&err);
+	ctl_settings_started(be, &c->set);
 	if (!o->ring_size)
-		o->ring_size = c->ring_size;
+		o->ring_size = c->set.ring_size;
 	if (!o->npartners) {
-		memcpy(o->partners, c->partners, sizeof(c->partners));
-		o->npartners = c->npartners;
+		memcpy(o->partners, c->set.partners, sizeof(c->set.partners));
+		o->npartners = c->set.npartners;
 	}
-	if (!o->control && c->control[0]) {
+	if (!o->control && c->set.control[0]) {
 		static char control[VB_CONTROL_MAX];
 
-		snprintf(control, sizeof(control), "%s", c->control);
+		snprintf(control, sizeof(control), "%s", c->set.control);
 		o->control = control;
 	}
 	for (i = 0; i < c->ndevs; i++) {

@@ -293,9 +293,9 @@ static void test_config(void)
 	snprintf(text, sizeof(text), good, img, img, img);
 	r = parse(text, &c, &err);
 	ok(r == 0 && c->errors == 0 && !err.buf, "a good file: no error");
-	ok(c->ndevs == 6 && c->ring_size == (2U << 20) &&
-	   !strcmp(c->control, "/run/x/control.sock") && c->npartners == 1 &&
-	   c->partners[0] == 3,
+	ok(c->ndevs == 6 && c->set.ring_size == (2U << 20) &&
+	   !strcmp(c->set.control, "/run/x/control.sock") && c->set.npartners == 1 &&
+	   c->set.partners[0] == 3,
 	   "[backend]: ring-size 2M, control, partner 3; 6 devices");
 	if (c->ndevs == 6) {
 		char want[512];
@@ -458,7 +458,7 @@ static void test_config_dir(void)
 	write_file(p, "junk\n");
 	c = conf_load(d, &err);
 	ok(c && c->ndevs == 2 && !strcmp(c->devs[0]->name, "web1-rng") &&
-	   !strcmp(c->devs[1]->name, "web2-rng") && c->ring_size == 512 << 10,
+	   !strcmp(c->devs[1]->name, "web2-rng") && c->set.ring_size == 512 << 10,
 	   "a directory: its *.conf in sorted order, other files ignored");
 	conf_free(c);
 	snprintf(p, sizeof(p), "%s/30-again.conf", d);
@@ -658,6 +658,38 @@ static void test_reload_display(void)
 	log_new();
 }
 
+/* [backend] is taken at start: a reload that changes it says so. */
+static void test_reload_settings(void)
+{
+	struct vb_settings started = { .ring_size = 1U << 20, .npartners = 2,
+				       .partners = { 3, 4 } };
+	char path[128];
+	struct vb_text out = { 0 };
+	int r;
+
+	backend_init(&be, &fake_ops, NULL);
+	ctl_settings_started(&be, &started);
+	snprintf(path, sizeof(path), "%s/settings.conf", dir);
+	write_file(path, "[backend]\nring-size = 1M\npartner = 4\npartner = 3\n"
+		   "[rng r]\nguest = any\n");
+	r = ctl_reload(&be, path, &out);
+	ok(!r && out.buf &&
+	   !strcmp(out.buf, "added r\n1 added, 0 removed, 0 unchanged\nOK\n"),
+	   "a reload with the [backend] it started with (partners reordered): no word of it");
+	text_free(&out);
+	write_file(path, "[backend]\nring-size = 2M\npartner = 3\n"
+		   "control = /run/x.sock\n[rng r]\nguest = any\n");
+	r = ctl_reload(&be, path, &out);
+	ok(!r && out.buf &&
+	   !strcmp(out.buf, "0 added, 0 removed, 1 unchanged\n"
+		   "[backend] ring-size, control, partner changed: it takes effect when the backend is restarted\nOK\n"),
+	   "a reload that changes [backend]: it says which settings wait for a restart");
+	if (!out.buf || !strstr(out.buf, "[backend]"))
+		printf("# got: %s", out.buf ? out.buf : "");
+	text_free(&out);
+	backend_fini(&be);
+	log_new();
+}
 
 static void test_reload(void)
 {
@@ -1004,6 +1036,7 @@ int main(void)
 	test_names();
 	test_reload();
 	test_reload_display();
+	test_reload_settings();
 	test_control();
 
 	fclose(logf);
