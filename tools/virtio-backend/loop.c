@@ -17,6 +17,15 @@
 
 static struct list_node watches = { &watches, &watches };
 
+/*
+ * The round being dispatched: the watches poll() reported on.  A callback
+ * may delete, and free, a watch due later in the same round (a device
+ * removed, a client dropped): watch_del() clears its slot here, so the
+ * loop never touches it again.
+ */
+static struct watch **round_who;
+static size_t round_count;
+
 void watch_add(struct watch *w)
 {
 	list_add_tail(&w->link, &watches);
@@ -25,7 +34,12 @@ void watch_add(struct watch *w)
 /* @w must be on the list or self-linked (list_init()). */
 void watch_del(struct watch *w)
 {
+	size_t i;
+
 	list_del_init(&w->link);
+	for (i = 0; i < round_count; i++)
+		if (round_who[i] == w)
+			round_who[i] = NULL;
 }
 
 int loop_run(const struct loop_hooks *hooks,
@@ -89,13 +103,20 @@ int loop_run(const struct loop_hooks *hooks,
 			ret = -1;
 			break;
 		}
-		for (i = 0; r > 0 && i < count; i++) {
+		round_who = who;
+		round_count = r > 0 ? count : 0;
+		for (i = 0; i < round_count; i++) {
 			struct watch *w = who[i];
 
-			/* an earlier callback may have closed or disabled it */
-			if (pfd[i].revents && w->fd == pfd[i].fd && w->events)
+			/*
+			 * An earlier callback may have deleted it (NULL), or
+			 * closed or disabled it.
+			 */
+			if (w && pfd[i].revents && w->fd == pfd[i].fd &&
+			    w->events)
 				w->cb(w, pfd[i].revents);
 		}
+		round_count = 0;
 		if (hooks->round)
 			hooks->round(hooks->ctx);
 	}

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <poll.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -1765,6 +1766,65 @@ static void run_loop(int rounds)
 		printf("# loop_run failed\n");
 }
 
+/*
+ * A callback that deletes and frees a watch due later in the same round
+ * (a device removed, a client dropped): the loop must not call it, nor
+ * read it (ASan and valgrind see a read of freed memory).
+ */
+static int freer_calls, victim_calls;
+static struct watch *victim;
+
+static void victim_cb(struct watch *w, short revents)
+{
+	(void)w;
+	(void)revents;
+	victim_calls++;
+}
+
+static void freer_cb(struct watch *w, short revents)
+{
+	(void)revents;
+	freer_calls++;
+	watch_del(w);
+	if (victim) {
+		watch_del(victim);
+		free(victim);
+		victim = NULL;
+	}
+}
+
+static void test_loop_free_in_round(void)
+{
+	struct watch freer = { .events = POLLIN, .cb = freer_cb };
+	int p1[2], p2[2];
+
+	if (pipe(p1) || pipe(p2)) {
+		ok(0, "loop: pipes");
+		return;
+	}
+	victim = calloc(1, sizeof(*victim));
+	if (!victim) {
+		ok(0, "loop: a watch");
+		return;
+	}
+	victim->fd = p2[0];
+	victim->events = POLLIN;
+	victim->cb = victim_cb;
+	freer.fd = p1[0];
+	watch_add(&freer);		/* dispatched first: frees the victim */
+	watch_add(victim);
+	if (write(p1[1], "x", 1) != 1 || write(p2[1], "x", 1) != 1)
+		printf("# write failed\n");
+	run_loop(1);
+	ok(freer_calls == 1 && victim_calls == 0 && !victim,
+	   "loop: a watch deleted and freed by an earlier callback of its round is not called (%d, %d)",
+	   freer_calls, victim_calls);
+	close(p1[0]);
+	close(p1[1]);
+	close(p2[0]);
+	close(p2[1]);
+}
+
 static int unix_client(void)
 {
 	struct sockaddr_un a;
@@ -3205,6 +3265,7 @@ int main(void)
 	test_malformed();
 	test_isolation();
 	test_transport();
+	test_loop_free_in_round();
 	test_net();
 	ok(bad_records == 0, "every record the backend sent was well-formed%s%s",
 	   bad_records ? ": " : "", bad_why);
