@@ -7,8 +7,10 @@
 # Three domains and more: the backend in a driver domain (a domU), not in
 # dom0.  This test starts the phase's domains, recorded in /tmp/drv for
 # 94 and 95:
-#   drv  the driver domain: argo-virtio-backend serving the others, with
-#        its disk images in its own RAM and a bridge br0 (192.168.77.1/24)
+#   drv  the driver domain: argo-virtio-backend serving the others, its
+#        devices from a configuration file (/tmp/vb/backend.conf, checked
+#        with --check-config first) bound to the guests' domids, with its
+#        disk images in its own RAM and a bridge br0 (192.168.77.1/24)
 #        that the guests' TAP interfaces join
 #   t    a guest that runs the virtio-argo tests of the suite's domU
 #        (61-66) against drv's backend (VA_BACKEND=<drv's domid>)
@@ -52,7 +54,10 @@ g2=$(mac_domid g2)
 # The driver domain is a backend, not a guest: its own virtio-argo goes.
 # The disk images and devices are 60-virtio-backend's, offered to t only;
 # the virtio-net device is offered to g1 and g2, one TAP each (vnet<domid>)
-# on the bridge.
+# on the bridge.  They come from a configuration file, as a service's
+# would.  A driver domain cannot read other domains' names from xenstore
+# (docs/virtio-argo.md, "Names need xenstore"), so every device is bound
+# to its guests' domids, written into the file here.
 on drv "rmmod virtio_argo; modprobe -a tun bridge loop ext4
 	brctl addbr br0
 	echo 0 >/sys/class/net/br0/bridge/stp_state
@@ -62,12 +67,44 @@ on drv "rmmod virtio_argo; modprobe -a tun bridge loop ext4
 	mkdir -p /tmp/vb
 	dd if=/dev/zero of=/tmp/vb/blk.img bs=1M count=0 seek=128 2>/dev/null
 	dd if=/dev/zero of=/tmp/vb/ro.img bs=1M count=8 2>/dev/null
-	printf 'read-only image' | dd of=/tmp/vb/ro.img conv=notrunc 2>/dev/null" >/dev/null
-on drv "$(mac_bg "argo-virtio-backend \
-	--blk /tmp/vb/blk.img,serial=argo-blk0,guest=$t \
-	--blk /tmp/vb/ro.img,ro,guest=$t \
-	--console echo,port=argo-echo,guest=$t --rng,guest=$t \
-	--net tap=vnet%d,bridge=br0,guest=$g1,guest=$g2 \
+	printf 'read-only image' | dd of=/tmp/vb/ro.img conv=notrunc 2>/dev/null
+	cat >/tmp/vb/backend.conf <<'EOF'
+[backend]
+control = /tmp/vb/control.sock
+
+[blk disk]
+path = /tmp/vb/blk.img
+serial = argo-blk0
+guest = $t
+
+[blk ro]
+path = /tmp/vb/ro.img
+readonly = yes
+guest = $t
+
+[console echo]
+mode = echo
+port = argo-echo
+guest = $t
+
+[rng rng]
+guest = $t
+
+[net net]
+tap = vnet%d
+bridge = br0
+guest = $g1
+guest = $g2
+EOF" >/dev/null
+# (--check-config lists a device's guests sorted as strings)
+tap_is "$(on drv 'argo-virtio-backend --config /tmp/vb/backend.conf --check-config')" \
+"device 1 disk: blk /tmp/vb/blk.img,serial=argo-blk0,guest=$t
+device 2 ro: blk /tmp/vb/ro.img,ro,guest=$t
+device 3 echo: console echo,port=argo-echo,guest=$t
+device 4 rng: rng guest=$t
+device 5 net: net tap=vnet%d,bridge=br0$(printf ',guest=%s\n' "$g1" "$g2" | LC_ALL=C sort | tr -d '\n')
+5 devices, configuration OK" "drv: --check-config lists the five devices, bound to t's, g1's and g2's domids"
+on drv "$(mac_bg "argo-virtio-backend --config /tmp/vb/backend.conf \
 	>/tmp/vb/backend.log 2>&1")" >/dev/null
 tap_is "$(mac_until drv 'pidof argo-virtio-backend | wc -w' 1 10)" 1 \
 	"drv: argo-virtio-backend running"
