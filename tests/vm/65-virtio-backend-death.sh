@@ -9,14 +9,34 @@
 # itself when the backend is started again.  A ring lost after a restore
 # fails the devices at once.  Then rmmod virtio-argo while
 # a reader is busy.  The backend runs in this domain (backends=<own id>),
-# so the test needs nothing from dom0.
+# so the test needs nothing from dom0.  Its disk and rng come from a
+# configuration file (checked with --check-config first), both for this
+# domain's own domid: a writable disk in a configuration file names its
+# one guest.
 . /rig/tap.sh
 self=$(argo info | sed -n 's/^domid //p')
 modprobe -a virtio_blk virtio-rng
 rmmod virtio-argo 2>/dev/null
 dd if=/dev/zero of=/tmp/d.img bs=1M count=16 2>/dev/null
+# (SIGUSR1 and SIGUSR2 below take away and bring back the highest-numbered
+# device: the rng, the file's last)
+cat >/tmp/d.conf <<EOF
+[backend]
+control = /tmp/d.sock
+
+[blk disk]
+path = /tmp/d.img
+guest = $self
+
+[rng rng]
+guest = $self
+EOF
+tap_is "$(argo-virtio-backend --config /tmp/d.conf --check-config 2>&1)" \
+"device 1 disk: blk /tmp/d.img,guest=$self
+device 2 rng: rng guest=$self
+2 devices, configuration OK" "--check-config: the disk and the rng, for domain $self"
 start_backend() {
-	argo-virtio-backend --blk /tmp/d.img --rng >>/tmp/d.log 2>&1 &
+	argo-virtio-backend --config /tmp/d.conf >>/tmp/d.log 2>&1 &
 	bpid=$!
 }
 wait_devices() {	# N SECONDS
