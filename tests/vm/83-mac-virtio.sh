@@ -6,7 +6,8 @@
 #
 # virtio-argo under the example policy.  argo-virtio-backend runs in dom0
 # (an rng), in the driver domain b (a 16 MiB disk and an rng) and in both
-# guests (an rng):
+# guests (an rng), each from a configuration file (/tmp/vb.conf in its
+# domain, checked with --check-config first), every device for any guest:
 #   g1 -> g2's backend and g2 -> g1's (guest to guest, denied): modprobe
 #         fails with EACCES, the log says "registering our ring denied by
 #         XSM policy (-13): no devices", no device appears, the other
@@ -22,18 +23,50 @@ g1=$(mac_domid g1)
 g2=$(mac_domid g2)
 b=$(mac_domid b)
 G=argo_guest_t
-backend="argo-virtio-backend --rng >/tmp/vb.log 2>&1"
+backend="argo-virtio-backend --config /tmp/vb.conf >/tmp/vb.log 2>&1"
 mac_avc_mark
 for d in $MAC_DOMAINS; do
 	on $d "rmmod virtio_argo 2>/dev/null; modprobe -a virtio_blk virtio-rng"
 done
+rng_conf='[backend]
+control = /tmp/vb.sock
+
+[rng rng]
+guest = any'
+# shared: g1 and dom0 both use b's disk, on purpose (a writable disk goes
+# to one guest at a time unless shared; in a configuration file, a
+# writable disk for more than one guest must say shared)
+b_conf='[backend]
+control = /tmp/vb.sock
+
+[blk disk]
+path = /tmp/blk.img
+shared = yes
+guest = any
+
+[rng rng]
+guest = any'
+for d in dom0 g1 g2 b; do
+	conf=$rng_conf
+	want="device 1 rng: rng guest=any
+1 device, configuration OK"
+	if [ $d = b ]; then
+		conf=$b_conf
+		want="device 1 disk: blk /tmp/blk.img,shared,guest=any
+device 2 rng: rng guest=any
+2 devices, configuration OK"
+	fi
+	tap_is "$(on $d "cat >/tmp/vb.conf <<'EOF'
+$conf
+EOF
+argo-virtio-backend --config /tmp/vb.conf --check-config")" "$want" \
+		"$d: --check-config lists its devices, for any guest"
+done
 on dom0 "$(mac_bg "$backend")" >/dev/null
 on g1 "$(mac_bg "$backend")" >/dev/null
 on g2 "$(mac_bg "$backend")" >/dev/null
-# shared: g1 and dom0 both use b's disk, on purpose (a writable disk goes
-# to one guest at a time unless shared)
 on b "dd if=/dev/zero of=/tmp/blk.img bs=1M count=16 2>/dev/null
-$(mac_bg "argo-virtio-backend --blk /tmp/blk.img,shared --rng >/tmp/vb.log 2>&1")" >/dev/null
+$(mac_bg "$backend")" >/dev/null
 for d in $MAC_DOMAINS; do
 	mac_wait_ring $d 0x76690001
 done
