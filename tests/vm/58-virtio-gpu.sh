@@ -11,7 +11,10 @@
 # offers), which the PNG must show pixel for pixel; then it redraws a
 # rectangle and reports it damaged, and the PNG must change inside that
 # rectangle only.  The device reads the pixels through the memory windows
-# of the driver's own mappings, and nothing outside them.
+# of the driver's own mappings, and nothing outside them.  The backend is
+# started with command-line options, not a configuration file, on
+# purpose: this test and 59 and 60-virtio-conform keep the command-line
+# form ("for quick use") tested.
 . /rig/tap.sh
 self=$(argo info | sed -n 's/^domid //p')
 png=/tmp/gpu/gpu-$self.png

@@ -7,7 +7,10 @@
 # guest's programs read exactly that from evdev: the backend (in this
 # domain, as in 58-virtio-gpu) serves the display with vnc= and adds a
 # virtio-input device for it; tests/progs/vnc_type is the viewer, and
-# evdev_read decodes what the stock virtio_input driver delivers.
+# evdev_read decodes what the stock virtio_input driver delivers.  The
+# backend is started with command-line options, not a configuration
+# file, on purpose: with 58 and 60-virtio-conform, this test keeps the
+# command-line form tested.
 . /rig/tap.sh
 self=$(argo info | sed -n 's/^domid //p')
 if ! modprobe -a virtio_gpu virtio_input evdev 2>/tmp/in-modprobe.err; then

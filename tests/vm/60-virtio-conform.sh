@@ -19,6 +19,9 @@
 #      to the first backend's ring for any domain: MRG_RXBUF is offered
 #      only with VA_F_HOLD.
 # Each run's TAP lines become this test's, prefixed with the run's name.
+# The second backend is started with command-line options, not a
+# configuration file, on purpose: with 58 and 59, this test keeps the
+# command-line form tested.
 . /rig/tap.sh
 vb_pid=$(cat /tmp/backend.pid)
 
