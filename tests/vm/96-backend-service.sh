@@ -20,6 +20,8 @@
 #     device bound by name back without touching the backend.  That needs
 #     the domain's name from xenstore: where the backend logs that names
 #     are unavailable, these points are skipped, saying so.
+#   - `xl save` and `xl restore` of s1 (a migration, to the guest): a new
+#     domid again, and its disk bound by name follows it
 #   - `xl shutdown s2`: s2 powers itself off
 . /rig/tap.sh
 MAC=/tmp/svc
@@ -193,6 +195,22 @@ else
 		"s1 (new domid) gets its disk bound by name back: $(serials s1)"
 	tap_ok $(grep -q "guest $n1 (s1) connected" $MAC/backend.log; echo $?) \
 		"the log: guest $n1 (s1) connected"
+
+	# s1 saved and restored (what a migration is to the guest): a new
+	# domid again, and the disk bound by name follows it
+	xl save s1 $MAC/s1.chk >$MAC/xl-save.log 2>&1 &&
+		xl restore $MAC/s1.chk >$MAC/xl-restore.log 2>&1
+	tap_ok $? "xl save and xl restore s1" "$(tail -n 2 $MAC/xl-restore.log)"
+	rm -f $MAC/s1.chk
+	n2=$(xl domid s1 2>/dev/null)
+	echo "$n2" >$MAC/s1.domid
+	tap_ok $([ -n "$n2" ] && [ "$n2" != "$n1" ]; echo $?) \
+		"restored s1: a new domid ($n1 -> $n2)"
+	READ_NAMED='for b in /sys/block/vd*; do [ "$(cat $b/serial)" = s1-named ] && head -c 18 /dev/${b##*/}; done'
+	tap_is "$(mac_until s1 "$READ_NAMED" 'disk bound by name' 60)" 'disk bound by name' \
+		"restored s1 reads its disk bound by name"
+	tap_ok $(grep -q "guest $n2 (s1) connected" $MAC/backend.log; echo $?) \
+		"the log: guest $n2 (s1) connected"
 fi
 tap_ok $(kill -0 "$(cat $MAC/backend.pid)"; echo $?) "the backend still runs"
 sed 's/^/# backend: /' $MAC/backend.log | tail -n 40
