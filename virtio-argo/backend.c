@@ -863,6 +863,29 @@ static void va_ring_lost(struct argo_ring *ring, int err, void *priv)
 	va_backend_fault(be, why);
 }
 
+/*
+ * The domain was restored or migrated and argo-core registered our ring
+ * again.  Under a new domid (xl restore, a migration) the backend knows
+ * us no more: it drops what we send until we CONNECT again, and we would
+ * wait for the PING timeout to notice.  Fail the devices now, so that
+ * rediscovery brings them back at once.  Under the same domid (a
+ * checkpoint that resumed in place) the session holds: nothing to do.
+ */
+static void va_ring_resumed(struct argo_ring *ring, void *priv)
+{
+	struct va_backend *be = priv;
+	int now = argo_own_domid();
+	int was = atomic_xchg(&be->own_domid, now);
+	char why[96];
+
+	if (now == was)
+		return;
+	snprintf(why, sizeof(why),
+		 "we were restored as domain %d (was %d): the backend must see us connect again",
+		 now, was);
+	va_backend_fault(be, why);
+}
+
 /* Before a rescan: a lost ring must be registered again, or no answer comes. */
 static bool va_ring_back(struct va_backend *be)
 {
@@ -1006,7 +1029,7 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 {
 	struct argo_ring_params params = {
 		.port = ARGO_PORT_ANY, .partner = domid, .size = ring_size,
-		.rx = va_rx, .lost = va_ring_lost,
+		.rx = va_rx, .resumed = va_ring_resumed, .lost = va_ring_lost,
 	};
 	struct va_backend *be = kzalloc(sizeof(*be), GFP_KERNEL);
 	int r = -ENOMEM;
@@ -1014,6 +1037,7 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 	if (!be)
 		return ERR_PTR(-ENOMEM);
 	be->domid = domid;
+	atomic_set(&be->own_domid, argo_own_domid());
 	spin_lock_init(&be->lock);
 	mutex_init(&be->req_mutex);
 	INIT_LIST_HEAD(&be->devices);

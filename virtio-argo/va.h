@@ -106,6 +106,8 @@ struct va_request {
  * @rxbuf: one control record, copied out of the ring for validation
  * @retired: the device numbers of devices we removed (one bit per u16
  *	number), whose late records are ignored; under @lock
+ * @own_domid: our domid when we last looked (at creation, then at each
+ *	resume): a restore that changes it ends the backend's session
  * @link: what CONNECT settled (record size, transport features); set by
  *	discovery before any device exists, reset at each CONNECT; the rx
  *	callback reads it once per message (READ_ONCE)
@@ -137,6 +139,7 @@ struct va_backend {
 	bool was_online;		/* it answered GET_DEVICES once */
 	bool denied;			/* see VA_BE_DENIED */
 	atomic_t outstanding;
+	atomic_t own_domid;
 	u8 *rxbuf;
 	u8 *membuf;			/* a MEM answer or MEM_WRITE's bytes */
 	unsigned long *retired;

@@ -207,8 +207,12 @@ else
 	tap_ok $([ -n "$n2" ] && [ "$n2" != "$n1" ]; echo $?) \
 		"restored s1: a new domid ($n1 -> $n2)"
 	READ_NAMED='for b in /sys/block/vd*; do [ "$(cat $b/serial)" = s1-named ] && head -c 18 /dev/${b##*/}; done'
+	t0=$(date +%s)
 	tap_is "$(mac_until s1 "$READ_NAMED" 'disk bound by name' 60)" 'disk bound by name' \
-		"restored s1 reads its disk bound by name"
+		"restored s1 reads its disk bound by name (after $(($(date +%s) - t0)) s)"
+	tap_ok $(grep -q "virtio-argo: backend dom0: we were restored as domain $n2 (was $n1): the backend must see us connect again" \
+		/var/log/xen/console/guest-s1.log; echo $?) \
+		"restored s1's virtio-argo saw its new domid and connected again at once"
 	tap_ok $(grep -q "guest $n2 (s1) connected" $MAC/backend.log; echo $?) \
 		"the log: guest $n2 (s1) connected"
 fi
