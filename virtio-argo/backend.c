@@ -695,6 +695,8 @@ static int va_connect(struct va_backend *be)
 	u32 len;
 	int r;
 
+	/* The domid this session is under: a resume that changes it ends it. */
+	atomic_set(&be->own_domid, argo_own_domid());
 	/* Until the answer: nothing bigger than a record can be, no feature. */
 	WRITE_ONCE(be->link.max_size, VA_SIZE_MAX);
 	WRITE_ONCE(be->link.features, 0);
@@ -865,20 +867,24 @@ static void va_ring_lost(struct argo_ring *ring, int err, void *priv)
 
 /*
  * The domain was restored or migrated and argo-core registered our ring
- * again.  Under a new domid (xl restore, a migration) the backend knows
- * us no more: it drops what we send until we CONNECT again, and we would
- * wait for the PING timeout to notice.  Fail the devices now, so that
- * rediscovery brings them back at once.  Under the same domid (a
- * checkpoint that resumed in place) the session holds: nothing to do.
+ * again.  Under a domid other than our session's (xl restore, most
+ * migrations) the backend knows us no more: it drops what we send until
+ * we CONNECT again, and we would wait for the PING timeout to notice.
+ * Fail the devices now, so that rediscovery brings them back at once.
+ * Under the same domid (a checkpoint that resumed in place) the session
+ * normally holds; a migration that kept the domid on another host is
+ * left to the PING timeout.  Without a session (not connected yet, or
+ * retrying) there is nothing to end: the next CONNECT is under the new
+ * domid anyway.
  */
 static void va_ring_resumed(struct argo_ring *ring, void *priv)
 {
 	struct va_backend *be = priv;
 	int now = argo_own_domid();
-	int was = atomic_xchg(&be->own_domid, now);
+	int was = atomic_read(&be->own_domid);
 	char why[96];
 
-	if (now == was)
+	if (now == was || READ_ONCE(be->state) != VA_BE_ONLINE)
 		return;
 	snprintf(why, sizeof(why),
 		 "we were restored as domain %d (was %d): the backend must see us connect again",
@@ -1037,7 +1043,6 @@ struct va_backend *va_backend_create(u16 domid, size_t ring_size)
 	if (!be)
 		return ERR_PTR(-ENOMEM);
 	be->domid = domid;
-	atomic_set(&be->own_domid, argo_own_domid());
 	spin_lock_init(&be->lock);
 	mutex_init(&be->req_mutex);
 	INIT_LIST_HEAD(&be->devices);

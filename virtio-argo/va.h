@@ -106,8 +106,8 @@ struct va_request {
  * @rxbuf: one control record, copied out of the ring for validation
  * @retired: the device numbers of devices we removed (one bit per u16
  *	number), whose late records are ignored; under @lock
- * @own_domid: our domid when we last looked (at creation, then at each
- *	resume): a restore that changes it ends the backend's session
+ * @own_domid: our domid at the last CONNECT, the one the backend knows
+ *	us by: a resume that changes it ends the session
  * @link: what CONNECT settled (record size, transport features); set by
  *	discovery before any device exists, reset at each CONNECT; the rx
  *	callback reads it once per message (READ_ONCE)

@@ -200,7 +200,7 @@ else
 	# domid again, and the disk bound by name follows it
 	xl save s1 $MAC/s1.chk >$MAC/xl-save.log 2>&1 &&
 		xl restore $MAC/s1.chk >$MAC/xl-restore.log 2>&1
-	tap_ok $? "xl save and xl restore s1" "$(tail -n 2 $MAC/xl-restore.log)"
+	tap_ok $? "xl save and xl restore s1" "$(tail -q -n 2 $MAC/xl-save.log $MAC/xl-restore.log 2>/dev/null | tr "\n" " ")"
 	rm -f $MAC/s1.chk
 	n2=$(xl domid s1 2>/dev/null)
 	echo "$n2" >$MAC/s1.domid

@@ -460,13 +460,6 @@ struct transport_ops {
 	void (*forget)(struct backend *be, struct guest *g);
 };
 
-/**
- * struct backend - the program
- * @devs: the devices by dev_num; slots up to @ndev, some may be NULL
- *	(a device removed at run time)
- * @domain_name: how a guest's name is read (xs_domain_name(); the tests
- *	bring their own)
- */
 /* Ring sizes --ring-size and ring-size take; argo-char's largest ring. */
 #define VB_RING_MIN		(128U << 10)
 #define VB_RING_MAX		(16U << 20)
@@ -484,6 +477,15 @@ struct vb_settings {
 	unsigned int npartners;
 };
 
+/**
+ * struct backend - the program
+ * @devs: the devices by dev_num; slots up to @ndev, some may be NULL
+ *	(a device removed at run time)
+ * @domain_name: how a guest's name is read (xs_domain_name(); the tests
+ *	bring their own)
+ * @started: the configuration's [backend] settings at start: a reload
+ *	cannot change them, only say they changed (ctl_settings_started())
+ */
 struct backend {
 	const struct transport_ops *tops;
 	void *tpriv;
@@ -494,8 +496,6 @@ struct backend {
 	struct list_node guests;
 	struct ratelimit rl;		/* lines about no particular guest */
 	uint8_t v1_told[65536 / 8];	/* domains told we are protocol 2 */
-	/* the configuration's [backend] settings at start (a reload
-	 * cannot change them, only say so) */
 	struct vb_settings started;
 };
 
@@ -512,7 +512,6 @@ void backend_hotplug(struct backend *be, bool plug);
 void backend_fini(struct backend *be);
 
 /* ---- conf.c: the configuration file ---- */
-
 
 /* Text that grows up to a bound (64 KiB), then stops (@full). */
 struct vb_text {

@@ -277,16 +277,18 @@ static bool partners_equal(const struct vb_settings *a,
 }
 
 /*
- * [backend] settings are taken once, at start: the ring is registered and
- * the control socket bound by then.  A reload that changes them says so
- * (on every reload, until the backend is restarted) rather than leave the
- * user believing they took effect.
+ * [backend] settings are taken once, at start (where the command line's
+ * options come first): the ring is registered and the control socket
+ * bound by then.  A reload that changes them says so (on every reload,
+ * until the backend is restarted) rather than leave the user believing
+ * they took effect.
  */
 static void settings_note(const struct backend *be,
 			  const struct vb_settings *now, struct vb_text *out)
 {
 	const struct vb_settings *was = &be->started;
-	char keys[32] = "";
+	char keys[sizeof(", ring-size, control, partner")] = "";
+	bool many;
 
 	if (now->ring_size != was->ring_size)
 		strcat(keys, ", ring-size");
@@ -294,9 +296,12 @@ static void settings_note(const struct backend *be,
 		strcat(keys, ", control");
 	if (!partners_equal(now, was))
 		strcat(keys, ", partner");
-	if (keys[0])
-		text_add(out, "[backend] %s changed: it takes effect when the backend is restarted\n",
-			 keys + 2);
+	if (!keys[0])
+		return;
+	many = strchr(keys + 2, ',') != NULL;
+	text_add(out, "[backend] %s changed: a reload cannot apply %s; %s effect at the next start, unless the command line sets %s\n",
+		 keys + 2, many ? "them" : "it", many ? "they take" : "it takes",
+		 many ? "them" : "it");
 }
 
 /**

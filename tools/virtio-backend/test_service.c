@@ -682,10 +682,18 @@ static void test_reload_settings(void)
 	r = ctl_reload(&be, path, &out);
 	ok(!r && out.buf &&
 	   !strcmp(out.buf, "0 added, 0 removed, 1 unchanged\n"
-		   "[backend] ring-size, control, partner changed: it takes effect when the backend is restarted\nOK\n"),
+		   "[backend] ring-size, control, partner changed: a reload cannot apply them; they take effect at the next start, unless the command line sets them\nOK\n"),
 	   "a reload that changes [backend]: it says which settings wait for a restart");
 	if (!out.buf || !strstr(out.buf, "[backend]"))
 		printf("# got: %s", out.buf ? out.buf : "");
+	text_free(&out);
+	write_file(path, "[backend]\nring-size = 1M\npartner = 3\npartner = 4\n"
+		   "control = /run/x.sock\n[rng r]\nguest = any\n");
+	r = ctl_reload(&be, path, &out);
+	ok(!r && out.buf &&
+	   !strcmp(out.buf, "0 added, 0 removed, 1 unchanged\n"
+		   "[backend] control changed: a reload cannot apply it; it takes effect at the next start, unless the command line sets it\nOK\n"),
+	   "one [backend] setting changed: named alone");
 	text_free(&out);
 	backend_fini(&be);
 	log_new();
