@@ -658,43 +658,48 @@ static void test_reload_display(void)
 	log_new();
 }
 
+/* Write @text to @path, reload it: the reply must be exactly @want. */
+static void reload_says(const char *path, const char *text, const char *want,
+			const char *what)
+{
+	struct vb_text out = { 0 };
+	int r;
+
+	write_file(path, text);
+	r = ctl_reload(&be, path, &out);
+	ok(!r && out.buf && !strcmp(out.buf, want), "%s", what);
+	if (!out.buf || strcmp(out.buf, want))
+		printf("# got: %s", out.buf ? out.buf : "");
+	text_free(&out);
+}
+
 /* [backend] is taken at start: a reload that changes it says so. */
 static void test_reload_settings(void)
 {
 	struct vb_settings started = { .ring_size = 1U << 20, .npartners = 2,
 				       .partners = { 3, 4 } };
 	char path[128];
-	struct vb_text out = { 0 };
-	int r;
 
 	backend_init(&be, &fake_ops, NULL);
 	ctl_settings_started(&be, &started);
 	snprintf(path, sizeof(path), "%s/settings.conf", dir);
-	write_file(path, "[backend]\nring-size = 1M\npartner = 4\npartner = 3\n"
-		   "[rng r]\nguest = any\n");
-	r = ctl_reload(&be, path, &out);
-	ok(!r && out.buf &&
-	   !strcmp(out.buf, "added r\n1 added, 0 removed, 0 unchanged\nOK\n"),
-	   "a reload with the [backend] it started with (partners reordered): no word of it");
-	text_free(&out);
-	write_file(path, "[backend]\nring-size = 2M\npartner = 3\n"
-		   "control = /run/x.sock\n[rng r]\nguest = any\n");
-	r = ctl_reload(&be, path, &out);
-	ok(!r && out.buf &&
-	   !strcmp(out.buf, "0 added, 0 removed, 1 unchanged\n"
-		   "[backend] ring-size, control, partner changed: a reload cannot apply them; they take effect at the next start, unless the command line sets them\nOK\n"),
-	   "a reload that changes [backend]: it says which settings wait for a restart");
-	if (!out.buf || !strstr(out.buf, "[backend]"))
-		printf("# got: %s", out.buf ? out.buf : "");
-	text_free(&out);
-	write_file(path, "[backend]\nring-size = 1M\npartner = 3\npartner = 4\n"
-		   "control = /run/x.sock\n[rng r]\nguest = any\n");
-	r = ctl_reload(&be, path, &out);
-	ok(!r && out.buf &&
-	   !strcmp(out.buf, "0 added, 0 removed, 1 unchanged\n"
-		   "[backend] control changed: a reload cannot apply it; it takes effect at the next start, unless the command line sets it\nOK\n"),
-	   "one [backend] setting changed: named alone");
-	text_free(&out);
+	reload_says(path,
+		    "[backend]\nring-size = 1M\npartner = 4\npartner = 3\n"
+		    "[rng r]\nguest = any\n",
+		    "added r\n1 added, 0 removed, 0 unchanged\nOK\n",
+		    "a reload with the [backend] it started with (partners reordered): no word of it");
+	reload_says(path,
+		    "[backend]\nring-size = 2M\npartner = 3\n"
+		    "control = /run/x.sock\n[rng r]\nguest = any\n",
+		    "0 added, 0 removed, 1 unchanged\n"
+		    "[backend] ring-size, control, partner changed: a reload cannot apply them; they take effect at the next start, unless the command line sets them\nOK\n",
+		    "a reload that changes [backend]: it says which settings wait for a restart");
+	reload_says(path,
+		    "[backend]\nring-size = 1M\npartner = 3\npartner = 4\n"
+		    "control = /run/x.sock\n[rng r]\nguest = any\n",
+		    "0 added, 0 removed, 1 unchanged\n"
+		    "[backend] control changed: a reload cannot apply it; it takes effect at the next start, unless the command line sets it\nOK\n",
+		    "one [backend] setting changed: named alone");
 	backend_fini(&be);
 	log_new();
 }
