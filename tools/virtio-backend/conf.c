@@ -106,7 +106,8 @@ int vb_parse_ring_size(const char *s, uint32_t *out)
 		return -1;
 	errno = 0;
 	v = strtoull(s, &end, 0);
-	if (errno || end == s)
+	/* bounded before the K or M shift, which would wrap a huge count */
+	if (errno || end == s || v > VB_RING_MAX)
 		return -1;
 	if (*end == 'k' || *end == 'K') {
 		v <<= 10;

@@ -375,6 +375,11 @@ static void test_config(void)
 	    "t.conf:2: [console c]: mode = stdio is for the command line only");
 	bad("[backend]\nring-size = 3G\n",
 	    "t.conf:2: ring-size '3G' is not 128K to 16M");
+	/* 2^54 + 128 K: 2^64 + 128 Ki bytes, which wrapped to 128K */
+	bad("[backend]\nring-size = 18014398509482112K\n",
+	    "t.conf:2: ring-size '18014398509482112K' is not 128K to 16M");
+	bad("[backend]\nring-size = 17592186044417M\n",
+	    "t.conf:2: ring-size '17592186044417M' is not 128K to 16M");
 	bad("[backend]\ncolour = red\n",
 	    "t.conf:2: [backend]: unknown key 'colour' (ring-size, control, partner)");
 	bad("[backend]\ncontrol = relative.sock\n",
