@@ -1304,11 +1304,19 @@ static int gpu_size(const char *s, uint32_t *w, uint32_t *h)
 	unsigned long a, b;
 	char *end;
 
+	/*
+	 * Digits only: strtoul() also takes blanks and a sign, and "-N"
+	 * wraps to 2^64 - N, so a huge negative number passed as a small one.
+	 */
+	if (*s < '0' || *s > '9')
+		return -1;
 	errno = 0;
 	a = strtoul(s, &end, 10);
 	if (errno || end == s || (*end != 'x' && *end != 'X'))
 		return -1;
 	s = end + 1;
+	if (*s < '0' || *s > '9')
+		return -1;
 	b = strtoul(s, &end, 10);
 	if (errno || end == s || *end || a < 16 || b < 16 ||
 	    a > GPU_DIM_MAX || b > GPU_DIM_MAX)

@@ -1254,7 +1254,9 @@ struct device *net_parse(const char *arg, char *err, size_t errlen)
 		} else if (!strcmp(key, "mtu")) {
 			errno = 0;
 			mtu = val ? strtoul(val, &end, 10) : 0;
-			if (!val || errno || end == val || *end ||
+			/* a digit first: strtoul() wraps "-N" to 2^64 - N */
+			if (!val || *val < '0' || *val > '9' || errno ||
+			    end == val || *end ||
 			    mtu < NET_MTU_MIN || mtu > NET_MTU_MAX) {
 				snprintf(err, errlen, "mtu= takes %u to %u",
 					 NET_MTU_MIN, NET_MTU_MAX);

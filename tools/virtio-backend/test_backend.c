@@ -814,6 +814,7 @@ static void test_options(void)
 		{ "net", "tap=vn%d,mtu=67" },
 		{ "net", "tap=vn%d,mtu=65536" },
 		{ "net", "tap=vn%d,mtu=9k" },
+		{ "net", "tap=vn%d,mtu=-18446744073709550616" },
 		{ "net", "tap=vn%d,bridge=" },
 		{ "net", "tap=vn%d,bridge=abcdefghijklmnop" },
 		{ "net", "tap=vn%d,bogus=1" },

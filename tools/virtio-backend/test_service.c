@@ -371,6 +371,13 @@ static void test_config(void)
 	    "t.conf:2: a value may not hold ','");
 	bad("[net n]\ntap = vn%d\nmtu = 5\nguest = 1\n",
 	    "t.conf:1: [net n]: mtu= takes 68 to 65535");
+	/* -N is 2^64 - N to strtoul(): these were taken as 1000 and 616x768 */
+	bad("[net n]\ntap = vn%d\nmtu = -18446744073709550616\nguest = 1\n",
+	    "t.conf:1: [net n]: mtu= takes 68 to 65535");
+	bad("[gpu g]\nsize = -18446744073709551000x+768\nguest = 1\n",
+	    "t.conf:1: [gpu g]: size= is WIDTHxHEIGHT, 16 to 16384 each");
+	bad("[gpu g]\nsize = 1024x 768\nguest = 1\n",
+	    "t.conf:1: [gpu g]: size= is WIDTHxHEIGHT, 16 to 16384 each");
 	bad("[console c]\nmode = stdio\nguest = 1\n",
 	    "t.conf:2: [console c]: mode = stdio is for the command line only");
 	bad("[backend]\nring-size = 3G\n",
