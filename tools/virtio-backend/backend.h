@@ -545,6 +545,8 @@ struct conf {
 	unsigned int nseen;
 };
 
+int vb_parse_num(const char *s, int base, unsigned long max,
+		 unsigned long *out, const char **rest);
 int vb_parse_ring_size(const char *s, uint32_t *out);
 struct conf *conf_load(const char *path, struct vb_text *err);
 int conf_parse(struct conf *c, const char *text, size_t len,

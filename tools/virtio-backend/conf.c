@@ -96,18 +96,47 @@ void text_free(struct vb_text *t)
 
 /* ---- values ---- */
 
-/* "128K" to "16M" (or bytes): 0, or -1 when it is not one. */
-int vb_parse_ring_size(const char *s, uint32_t *out)
+/**
+ * vb_parse_num() - an unsigned number, as a person writes one
+ * @s: the text
+ * @base: 10, or 0 to also take 0x hex (and 0 octal)
+ * @max: the largest value accepted
+ * @out: the value
+ * @rest: NULL when the number must be all of @s; else where it ended
+ *	(a unit, a separator), which the caller checks
+ *
+ * strtoul() alone skips blanks and takes a sign, and turns "-N" into
+ * 2^64 - N without an error, so garbage would pass as a small number:
+ * this wants a digit first.
+ *
+ * Return: 0, or -1 when @s does not start with such a number.
+ */
+int vb_parse_num(const char *s, int base, unsigned long max,
+		 unsigned long *out, const char **rest)
 {
-	unsigned long long v;
+	unsigned long v;
 	char *end;
 
 	if (*s < '0' || *s > '9')
 		return -1;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoul(s, &end, base);
+	if (errno || end == s || v > max || (!rest && *end))
+		return -1;
+	if (rest)
+		*rest = end;
+	*out = v;
+	return 0;
+}
+
+/* "128K" to "16M" (or bytes): 0, or -1 when it is not one. */
+int vb_parse_ring_size(const char *s, uint32_t *out)
+{
+	unsigned long v;
+	const char *end;
+
 	/* bounded before the K or M shift, which would wrap a huge count */
-	if (errno || end == s || v > VB_RING_MAX)
+	if (vb_parse_num(s, 0, VB_RING_MAX, &v, &end))
 		return -1;
 	if (*end == 'k' || *end == 'K') {
 		v <<= 10;
@@ -405,7 +434,6 @@ static void backend_key(struct parse_ctx *p, const char *key, const char *val,
 {
 	struct conf *c = p->c;
 	unsigned long v;
-	char *end;
 
 	if (!strcmp(key, "ring-size")) {
 		if (p->ring_line) {
@@ -432,9 +460,7 @@ static void backend_key(struct parse_ctx *p, const char *key, const char *val,
 	} else if (!strcmp(key, "partner")) {
 		unsigned int i;
 
-		errno = 0;
-		v = strtoul(val, &end, 0);
-		if (*val < '0' || *val > '9' || errno || *end || v > 0x7FEF) {
+		if (vb_parse_num(val, 0, 0x7FEF, &v, NULL)) {
 			perr(p, ln, "partner '%s' is not a domain id", val);
 			return;
 		}

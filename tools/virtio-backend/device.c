@@ -96,11 +96,8 @@ int device_option(struct device *d, const char *key, const char *val,
 	}
 	if (val[0] >= '0' && val[0] <= '9') {
 		unsigned long domid;
-		char *end;
 
-		errno = 0;
-		domid = strtoul(val, &end, 0);
-		if (errno || *end || domid >= 0x7FF0) {
+		if (vb_parse_num(val, 0, 0x7FEF, &domid, NULL)) {
 			snprintf(err, errlen, "bad domain id '%s'", val);
 			return -1;
 		}

@@ -1302,24 +1302,12 @@ bool gpu_view(const struct devinst *di, struct gpu_view *v)
 static int gpu_size(const char *s, uint32_t *w, uint32_t *h)
 {
 	unsigned long a, b;
-	char *end;
+	const char *end;
 
-	/*
-	 * Digits only: strtoul() also takes blanks and a sign, and "-N"
-	 * wraps to 2^64 - N, so a huge negative number passed as a small one.
-	 */
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	a = strtoul(s, &end, 10);
-	if (errno || end == s || (*end != 'x' && *end != 'X'))
-		return -1;
-	s = end + 1;
-	if (*s < '0' || *s > '9')
-		return -1;
-	b = strtoul(s, &end, 10);
-	if (errno || end == s || *end || a < 16 || b < 16 ||
-	    a > GPU_DIM_MAX || b > GPU_DIM_MAX)
+	if (vb_parse_num(s, 10, GPU_DIM_MAX, &a, &end) ||
+	    (*end != 'x' && *end != 'X') ||
+	    vb_parse_num(end + 1, 10, GPU_DIM_MAX, &b, NULL) ||
+	    a < 16 || b < 16)
 		return -1;
 	*w = a;
 	*h = b;

@@ -234,11 +234,8 @@ static unsigned long parse_num(const char *s, const char *what,
 			       unsigned long max)
 {
 	unsigned long v;
-	char *end;
 
-	errno = 0;
-	v = strtoul(s, &end, 0);
-	if (errno || end == s || *end || v > max)
+	if (vb_parse_num(s, 0, max, &v, NULL))
 		usage_error("bad %s '%s'", what, s);
 	return v;
 }

@@ -1210,7 +1210,7 @@ struct device *net_parse(const char *arg, char *err, size_t errlen)
 {
 	struct device *d = calloc(1, sizeof(*d));
 	struct net_dev *nd = calloc(1, sizeof(*nd));
-	char *copy = arg ? strdup(arg) : NULL, *s = copy, *key, *val, *end;
+	char *copy = arg ? strdup(arg) : NULL, *s = copy, *key, *val;
 	unsigned long mtu;
 
 	if (!d || !nd || (arg && !copy)) {
@@ -1252,12 +1252,8 @@ struct device *net_parse(const char *arg, char *err, size_t errlen)
 				goto fail;
 			}
 		} else if (!strcmp(key, "mtu")) {
-			errno = 0;
-			mtu = val ? strtoul(val, &end, 10) : 0;
-			/* a digit first: strtoul() wraps "-N" to 2^64 - N */
-			if (!val || *val < '0' || *val > '9' || errno ||
-			    end == val || *end ||
-			    mtu < NET_MTU_MIN || mtu > NET_MTU_MAX) {
+			if (!val || vb_parse_num(val, 10, NET_MTU_MAX, &mtu, NULL) ||
+			    mtu < NET_MTU_MIN) {
 				snprintf(err, errlen, "mtu= takes %u to %u",
 					 NET_MTU_MIN, NET_MTU_MAX);
 				goto fail;

@@ -530,8 +530,7 @@ static bool rfb_inet_addr(const char *spec, struct sockaddr_in *a, char *err,
 {
 	const char *colon = strrchr(spec, ':'), *p = spec;
 	char host[64] = "127.0.0.1";
-	char *end;
-	long port;
+	unsigned long port;
 
 	if (colon) {
 		if ((size_t)(colon - spec) >= sizeof(host))
@@ -540,12 +539,11 @@ static bool rfb_inet_addr(const char *spec, struct sockaddr_in *a, char *err,
 		host[colon - spec] = 0;
 		p = colon + 1;
 	}
-	port = strtol(p, &end, 10);
-	a->sin_family = AF_INET;
-	a->sin_port = htons((uint16_t)port);
-	if (*end || end == p || port < 1 || port > 65535 ||
+	if (vb_parse_num(p, 10, 65535, &port, NULL) || port < 1 ||
 	    inet_pton(AF_INET, host, &a->sin_addr) != 1)
 		goto bad;
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
 	return true;
 bad:
 	snprintf(err, errlen, "vnc=%s: not PORT, ADDRESS:PORT or unix:PATH",

@@ -355,6 +355,8 @@ static void test_config(void)
 	    "t.conf:1: [rng a]: bad domain name 'a/b' (letters, digits, '-', '_' and '.', up to 63)");
 	bad("[rng a]\nguest = 40000\n",
 	    "t.conf:1: [rng a]: bad domain id '40000'");
+	bad("[rng a]\nguest = 18446744073709551621\n",
+	    "t.conf:1: [rng a]: bad domain id '18446744073709551621'");
 	bad("[tape a]\nguest = 3\n",
 	    "t.conf:1: unknown device type 'tape' (blk, console, gpu, net or rng)");
 	bad("[rng a b]\n",
@@ -393,6 +395,8 @@ static void test_config(void)
 	    "t.conf:2: control needs an absolute path of up to 91 bytes");
 	bad("[backend]\npartner = 3\npartner = 3\n",
 	    "t.conf:3: partner 3 is given twice");
+	bad("[backend]\npartner = -18446744073709551615\n",
+	    "t.conf:2: partner '-18446744073709551615' is not a domain id");
 	{
 		char nul[] = "[rng a]\nguest = 1\n\0\n";
 		struct vb_text err2 = { 0 };

@@ -762,6 +762,7 @@ static void test_listen_errors(void)
 {
 	static const char *const bad_spec[] = {
 		"0", "65536", "12x", "", "256.1.1.1:5900", "unix:",
+		"+5900", " 5900", "-18446744073709545716",
 		"unix:/tmp/a-path-that-is-far-too-long-for-a-unix-socket-address/because-it-has-more-than-108-bytes-which-is-what-sun_path-holds",
 	};
 	char err[256], spec[160], path[128];
