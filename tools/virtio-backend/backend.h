@@ -564,6 +564,7 @@ int ctl_listen(struct ctl_server *srv, const char *path, char *err,
 int ctl_attach(struct ctl_server *srv, int fd);
 void ctl_tick(struct ctl_server *srv);
 int ctl_timeout_ms(const struct ctl_server *srv);
+void ctl_set_timeout(struct ctl_server *srv, unsigned int ms);
 void ctl_free(struct ctl_server *srv);
 int ctl_request(struct backend *be, const char *config, const char *req,
 		struct vb_text *out);

@@ -14,7 +14,9 @@
  * the backend's own user), but a client is still not trusted to behave:
  * requests are bounded (CTL_REQ_MAX), clients are few (CTL_CLIENTS_MAX),
  * everything is non-blocking, and a client that neither finishes its
- * request nor reads its reply within CTL_TIMEOUT_MS is dropped.  Requests
+ * request nor reads its reply within CTL_TIMEOUT_MS is dropped (told why
+ * when it was still sending: an "add" section left open, without the
+ * shutdown(SHUT_WR) that ends it, is the usual mistake).  Requests
  * run from the loop's round hook (ctl_tick()), after every callback, so
  * a device they remove is never under a callback of the same round.
  */
@@ -63,6 +65,7 @@ struct ctl_server {
 	ino_t ino;
 	struct list_node clients;
 	unsigned int nclients;
+	unsigned int timeout_ms;
 };
 
 /* ---- the requests ---- */
@@ -569,7 +572,7 @@ int ctl_attach(struct ctl_server *srv, int fd)
 	c->w.events = POLLIN;
 	c->w.cb = client_cb;
 	c->w.priv = c;
-	c->deadline = vb_now_ms() + CTL_TIMEOUT_MS;
+	c->deadline = vb_now_ms() + srv->timeout_ms;
 	list_add_tail(&c->link, &srv->clients);
 	srv->nclients++;
 	watch_add(&c->w);
@@ -599,6 +602,20 @@ static void accept_cb(struct watch *w, short revents)
 	ctl_attach(srv, fd);
 }
 
+/* A client still sending at its deadline: one try to say why it goes. */
+static void client_unfinished(struct ctl_client *c)
+{
+	char msg[192];
+	int n;
+
+	n = snprintf(msg, sizeof(msg),
+		     "ERROR request not finished within %g s: a request ends with a newline, an 'add' section when the client closes its side\n",
+		     c->srv->timeout_ms / 1000.0);
+	if (send(c->w.fd, msg, MIN((size_t)n, sizeof(msg) - 1),
+		 MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		vb_debug("control: %s", strerror(errno));
+}
+
 /* Run the complete requests, drop the clients done or too slow. */
 void ctl_tick(struct ctl_server *srv)
 {
@@ -620,9 +637,11 @@ void ctl_tick(struct ctl_server *srv)
 			if (c->out.full)
 				reply_too_long(&c->out);
 			c->state = CTL_WRITING;
-			c->deadline = now + CTL_TIMEOUT_MS;
+			c->deadline = now + srv->timeout_ms;
 			client_write(c);
 		}
+		if (c->state == CTL_READING && now >= c->deadline)
+			client_unfinished(c);
 		if (c->state == CTL_DONE || now >= c->deadline)
 			client_free(c);
 	}
@@ -663,7 +682,14 @@ struct ctl_server *ctl_new(struct backend *be, const char *config)
 	srv->w.priv = srv;
 	list_init(&srv->w.link);
 	list_init(&srv->clients);
+	srv->timeout_ms = CTL_TIMEOUT_MS;
 	return srv;
+}
+
+/* A client's deadline other than CTL_TIMEOUT_MS: the tests' way to wait less. */
+void ctl_set_timeout(struct ctl_server *srv, unsigned int ms)
+{
+	srv->timeout_ms = ms;
 }
 
 /*

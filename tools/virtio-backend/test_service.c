@@ -956,6 +956,15 @@ static void test_control(void)
 		ok(!strcmp(r, "ERROR request longer than 16384 bytes\n"),
 		   "a 40000-byte request: ERROR, the backend reads on and stays up");
 	}
+	/* a section left open (no shutdown(SHUT_WR)): told why at the deadline */
+	ctl_set_timeout(srv, 300);
+	r = ask("add\n[rng late]\nguest = 5\n");
+	ok(!strcmp(r, "ERROR request not finished within 0.3 s: a request ends with a newline, an 'add' section when the client closes its side\n") &&
+	   !backend_find_device(&be, "late"),
+	   "an 'add' section never ended: ERROR at the deadline, nothing added");
+	if (strncmp(r, "ERROR request not finished", 26))
+		printf("# got: %s", r);
+	ctl_set_timeout(srv, 10000);
 	/* clients that never finish do not hold the others up */
 	for (i = 0; i < CTL_TEST_CLIENTS; i++) {
 		socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i]);
