@@ -132,20 +132,22 @@ int vb_parse_num(const char *s, int base, unsigned long max,
 /* "128K" to "16M" (or bytes): 0, or -1 when it is not one. */
 int vb_parse_ring_size(const char *s, uint32_t *out)
 {
+	unsigned int shift = 0;
 	unsigned long v;
 	const char *end;
 
-	/* bounded before the K or M shift, which would wrap a huge count */
 	if (vb_parse_num(s, 0, VB_RING_MAX, &v, &end))
 		return -1;
-	if (*end == 'k' || *end == 'K') {
-		v <<= 10;
-		end++;
-	} else if (*end == 'm' || *end == 'M') {
-		v <<= 20;
-		end++;
-	}
-	if (*end || v < VB_RING_MIN || v > VB_RING_MAX)
+	if (*end == 'k' || *end == 'K')
+		shift = 10;
+	else if (*end == 'm' || *end == 'M')
+		shift = 20;
+	end += !!shift;
+	/* bounded before the shift, which would wrap a huge count */
+	if (*end || v > VB_RING_MAX >> shift)
+		return -1;
+	v <<= shift;
+	if (v < VB_RING_MIN)
 		return -1;
 	*out = v > VB_ARGO_RING_MAX ? VB_ARGO_RING_MAX : (uint32_t)v;
 	return 0;
