@@ -547,17 +547,23 @@ static void client_free(struct ctl_client *c)
 	free(c);
 }
 
+/*
+ * A last word to a client about to be closed: one non-blocking try, since
+ * a client that does not read must not hold the loop.
+ */
+static void say_once(int fd, const char *msg)
+{
+	if (send(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		vb_debug("control: %s", strerror(errno));
+}
+
 /* Serve one connected client on @fd (taken). */
 int ctl_attach(struct ctl_server *srv, int fd)
 {
 	struct ctl_client *c;
 
 	if (srv->nclients >= CTL_CLIENTS_MAX) {
-		static const char busy[] = "ERROR busy: too many control clients\n";
-
-		if (send(fd, busy, sizeof(busy) - 1,
-			 MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-			vb_debug("control: %s", strerror(errno));
+		say_once(fd, "ERROR busy: too many control clients\n");
 		close(fd);
 		return -1;
 	}
@@ -606,14 +612,11 @@ static void accept_cb(struct watch *w, short revents)
 static void client_unfinished(struct ctl_client *c)
 {
 	char msg[192];
-	int n;
 
-	n = snprintf(msg, sizeof(msg),
-		     "ERROR request not finished within %g s: a request ends with a newline, an 'add' section when the client closes its side\n",
-		     c->srv->timeout_ms / 1000.0);
-	if (send(c->w.fd, msg, MIN((size_t)n, sizeof(msg) - 1),
-		 MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-		vb_debug("control: %s", strerror(errno));
+	snprintf(msg, sizeof(msg),
+		 "ERROR request not finished within %g s: a request ends with a newline, an 'add' section when the client closes its side\n",
+		 c->srv->timeout_ms / 1000.0);
+	say_once(c->w.fd, msg);
 }
 
 /* Run the complete requests, drop the clients done or too slow. */
